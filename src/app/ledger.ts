@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { inject, injectable } from 'inversify';
+import {
+  ConcurrencyError,
+  DelegationExistsError,
+  decide,
+  evolve,
+  IN_FLIGHT_STATUSES,
+  InvalidInputError,
+  STATUSES,
+  TERMINAL_STATUSES,
+  type Delegation,
+  type DelegationCommand,
+  type Status,
+  type StoredEvent,
+} from '../domain/index.js';
+import { createCommand, statusCommand } from './commands-from-input.js';
+import type { DelegationsConfig } from './config.js';
+import type {
+  CreateInput,
+  HeartbeatOptions,
+  HeartbeatOutcome,
+  Ledger,
+  ListOptions,
+  SetStatusOptions,
+  StatusFilter,
+  TransitionOutcome,
+} from './ledger-api.js';
+import type { Clock, DelegationStore, Logger } from './ports.js';
+import { TOKENS } from './tokens.js';
+import { positiveInteger, progressValue, requireId, requireStatus } from './validation.js';
+
+// Each lost race means a competitor appended an event, and a stream only moves
+// forward a handful of times per attempt; hitting this bound means a livelock.
+const MAX_DECISION_ROUNDS = 32;
+export const MAX_LIST_LIMIT = 1000;
+
+type Outcome = TransitionOutcome | { readonly outcome: 'recorded'; readonly delegation: Delegation };
+
+@injectable()
+export class LedgerService implements Ledger {
+  constructor(
+    @inject(TOKENS.Store) private readonly store: DelegationStore,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.Config) private readonly config: DelegationsConfig,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+  ) {}
+
+  async create(input: CreateInput): Promise<Delegation> {
+    const now = await this.clock.now();
+    const command = createCommand(input, now, this.config.defaultDeadlineMs, randomUUID);
+    const decision = decide(command, null, now);
+    const [event] = decision.kind === 'apply' ? decision.events : [];
+    if (event === undefined) throw new Error('create produced no event');
+    const result = await this.store.insert(evolve(null, event), event);
+    if (result.inserted) {
+      this.logger.info({ delegationId: command.delegationId, callerId: command.callerId, calleeId: command.calleeId }, 'delegation created');
+      return result.delegation;
+    }
+    const { existing } = result;
+    const sameRequest = command.idempotencyKey !== null && existing.callerId === command.callerId && existing.idempotencyKey === command.idempotencyKey;
+    if (result.conflict === 'idempotency_key' || sameRequest) return existing;
+    throw new DelegationExistsError(command.delegationId);
+  }
+
+  async setStatus(delegationId: string, status: Status, options: SetStatusOptions = {}): Promise<TransitionOutcome> {
+    const id = requireId('delegationId', delegationId);
+    return (await this.execute(id, statusCommand(requireStatus(status), options))) as TransitionOutcome;
+  }
+
+  async heartbeat(delegationId: string, options: HeartbeatOptions = {}): Promise<HeartbeatOutcome> {
+    const id = requireId('delegationId', delegationId);
+    const attempt = positiveInteger('attempt', options.attempt);
+    const progress = progressValue(options.progress);
+    const now = await this.clock.now();
+    // Fast path: most beats land on a running delegation and need no decision.
+    const [touched] = await this.store.recordHeartbeats([{ delegationId: id, attempt, progress: progress ?? null }], now);
+    if (touched !== undefined) return { outcome: 'recorded', delegation: touched, stop: false };
+    return withStop(await this.execute(id, { type: 'Heartbeat', attempt, progress, actor: 'agent' }));
+  }
+
+  async heartbeatMany(delegationIds: readonly string[]): Promise<HeartbeatOutcome[]> {
+    const ids = delegationIds.map((id) => requireId('delegationId', id));
+    const now = await this.clock.now();
+    const touched = await this.store.recordHeartbeats(ids.map((delegationId) => ({ delegationId, progress: null })), now);
+    const byId = new Map(touched.map((d) => [d.delegationId, d]));
+    const outcomes: HeartbeatOutcome[] = [];
+    // Only beats that start or recover a delegation (or are refused) need a decision each.
+    for (const id of ids) {
+      const delegation = byId.get(id);
+      outcomes.push(delegation ? { outcome: 'recorded', delegation, stop: false } : await this.heartbeat(id));
+    }
+    return outcomes;
+  }
+
+  async retry(delegationId: string, options: { actor?: string } = {}): Promise<TransitionOutcome> {
+    return this.setStatus(delegationId, 'queued', { actor: options.actor ?? 'operator' });
+  }
+
+  async cancel(delegationId: string, options: { reason?: string; actor?: string } = {}): Promise<TransitionOutcome> {
+    return this.setStatus(delegationId, 'cancelled', { errorDetail: options.reason, actor: options.actor ?? 'operator' });
+  }
+
+  async get(delegationId: string): Promise<Delegation | null> {
+    return this.store.load(requireId('delegationId', delegationId));
+  }
+
+  async history(delegationId: string): Promise<StoredEvent[]> {
+    return this.store.history(requireId('delegationId', delegationId));
+  }
+
+  async list(options: ListOptions = {}): Promise<Delegation[]> {
+    const limit = positiveInteger('limit', options.limit) ?? 100;
+    if (limit > MAX_LIST_LIMIT) throw new InvalidInputError('limit', `must be at most ${MAX_LIST_LIMIT}`);
+    return this.store.list({ statuses: statusesOf(options.status ?? 'all'), limit });
+  }
+
+  async stats(): Promise<Record<Status, number>> {
+    return this.store.countByStatus();
+  }
+
+  /** Decide on fresh state, write under the expected version, decide again if a competitor won. */
+  private async execute(delegationId: string, command: DelegationCommand): Promise<Outcome> {
+    for (let round = 0; round < MAX_DECISION_ROUNDS; round += 1) {
+      const now = await this.clock.now();
+      const state = await this.store.load(delegationId);
+      if (state === null) return { outcome: 'not_found', delegationId };
+      const decision = decide(command, state, now);
+      switch (decision.kind) {
+        case 'unchanged':
+          return { outcome: 'unchanged', delegation: state };
+        case 'refused':
+          this.logger.debug({ delegationId, command: command.type, reason: decision.reason }, 'transition refused');
+          return { outcome: 'refused', reason: decision.reason, message: decision.message, delegation: state };
+        case 'heartbeat': {
+          const beat = { delegationId, attempt: state.attempt, progress: decision.progress };
+          const [touched] = await this.store.recordHeartbeats([beat], now);
+          if (touched !== undefined) return { outcome: 'recorded', delegation: touched };
+          continue;
+        }
+        case 'apply': {
+          const next = decision.events.reduce<Delegation>(evolve, state);
+          try {
+            const written = await this.store.append({ delegationId, expectedVersion: state.version, events: decision.events, next });
+            const event = written.events[written.events.length - 1] as StoredEvent;
+            this.logger.info({ delegationId, event: event.type, from: event.fromStatus, to: event.toStatus, actor: event.actor, attempt: event.attempt }, 'delegation transition');
+            return { outcome: 'applied', delegation: written.delegation, event };
+          } catch (error) {
+            if (!(error instanceof ConcurrencyError)) throw error;
+            this.logger.debug({ delegationId, command: command.type, round }, 'lost a race, deciding again');
+          }
+        }
+      }
+    }
+    throw new ConcurrencyError(delegationId, -1);
+  }
+}
+
+function withStop(outcome: Outcome): HeartbeatOutcome {
+  return { ...outcome, stop: outcome.outcome === 'not_found' || outcome.outcome === 'refused' };
+}
+
+export function statusesOf(filter: StatusFilter): readonly Status[] {
+  if (filter === 'all') return STATUSES;
+  if (filter === 'in_flight') return IN_FLIGHT_STATUSES;
+  if (filter === 'terminal') return TERMINAL_STATUSES;
+  return [requireStatus(filter)];
+}

@@ -1,0 +1,112 @@
+import { inject, injectable } from 'inversify';
+import type { SweepPolicy } from '../domain/index.js';
+import type { DelegationsConfig } from './config.js';
+import type { LastSweep, Sweeper, SweepResult } from './ledger-api.js';
+import type { Clock, DelegationStore, Logger } from './ports.js';
+import { TOKENS } from './tokens.js';
+
+
+@injectable()
+export class SweeperService implements Sweeper {
+  private graceFrom: Date | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private readonly inProgress = new Set<Promise<SweepResult>>();
+  private last: LastSweep | null = null;
+  private failures = 0;
+
+  constructor(
+    @inject(TOKENS.Store) private readonly store: DelegationStore,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.Config) private readonly config: DelegationsConfig,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+  ) {}
+
+  get intervalMs(): number {
+    return this.config.sweepIntervalMs;
+  }
+
+  get thresholdMs(): number {
+    return this.config.stuckThresholdMs;
+  }
+
+  get lastSweep(): LastSweep | null {
+    return this.last;
+  }
+
+  get failedSweeps(): number {
+    return this.failures;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** One pass. Never throws: a failure is logged and counted in `errors`. */
+  sweep(): Promise<SweepResult> {
+    const pass = this.pass();
+    this.inProgress.add(pass);
+    void pass.finally(() => this.inProgress.delete(pass));
+    return pass;
+  }
+
+  /** Starts the loop: boot grace counts from here, and the first sweep runs at once. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.graceFrom = await this.clock.now();
+    this.logger.info({ intervalMs: this.intervalMs, thresholdMs: this.thresholdMs, bootGraceMs: this.config.bootGraceMs }, 'sweeper started');
+    await this.tick();
+  }
+
+  /** Stops the loop and waits for the sweep in progress. */
+  async stop(): Promise<void> {
+    const wasRunning = this.running;
+    this.running = false;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await Promise.all(this.inProgress);
+    if (wasRunning) this.logger.info({}, 'sweeper stopped');
+  }
+
+  private async tick(): Promise<void> {
+    await this.sweep();
+    if (!this.running) return;
+    // A timeout chain rather than an interval: sweeps never overlap, however slow one is.
+    this.timer = setTimeout(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  private async pass(): Promise<SweepResult> {
+    try {
+      const now = await this.clock.now();
+      this.graceFrom ??= now;
+      const result = await this.sweepAt(now);
+      this.last = { at: now, result };
+      return result;
+    } catch (error) {
+      this.failures += 1;
+      this.logger.error({ err: error }, 'sweep failed');
+      return { deadlineFailures: 0, stuckMarked: 0, errors: 1, scanned: 0 };
+    }
+  }
+
+  private async sweepAt(now: Date): Promise<SweepResult> {
+    const policy = this.policyAt(now);
+    const tally = await this.store.sweep(now, policy, 'sweeper');
+    for (const event of tally.events) {
+      this.logger.info({ delegationId: event.delegationId, event: event.type, from: event.fromStatus, data: event.data }, 'sweeper transition');
+    }
+    const result = { deadlineFailures: tally.deadlineFailures, stuckMarked: tally.stuckMarked, errors: 0, scanned: tally.scanned };
+    if (tally.events.length > 0) this.logger.info({ ...result, staleRuleActive: policy.staleRuleActive }, 'sweep complete');
+    return result;
+  }
+
+  private policyAt(now: Date): SweepPolicy {
+    const graceFrom = this.graceFrom ?? now;
+    return {
+      thresholdMs: this.config.stuckThresholdMs,
+      staleRuleActive: now.getTime() - graceFrom.getTime() >= this.config.bootGraceMs,
+    };
+  }
+}

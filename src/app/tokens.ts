@@ -1,0 +1,14 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { DelegationsConfig } from './config.js';
+import type { Clock, DelegationStore, Logger } from './ports.js';
+import type { Ledger, Sweeper } from './ledger-api.js';
+
+/** Every DI token in one place; `Symbol.for` so two copies of the library still agree. */
+export const TOKENS = {
+  Clock: Symbol.for('delegations.Clock') as ServiceIdentifier<Clock>,
+  Store: Symbol.for('delegations.Store') as ServiceIdentifier<DelegationStore>,
+  Logger: Symbol.for('delegations.Logger') as ServiceIdentifier<Logger>,
+  Config: Symbol.for('delegations.Config') as ServiceIdentifier<DelegationsConfig>,
+  Ledger: Symbol.for('delegations.Ledger') as ServiceIdentifier<Ledger>,
+  Sweeper: Symbol.for('delegations.Sweeper') as ServiceIdentifier<Sweeper>,
+} as const;

@@ -1,0 +1,51 @@
+import { InvalidInputError, isStatus, truncateUtf8, utf8Length, type Status } from '../domain/index.js';
+
+/** Ids, keys and actors are identifiers, not prose: refused when oversized rather than cut. */
+export const MAX_ID_BYTES = 255;
+
+export function requireId(field: string, value: unknown): string {
+  if (typeof value !== 'string') throw new InvalidInputError(field, 'must be a string');
+  if (value.trim() === '') throw new InvalidInputError(field, 'must not be empty');
+  if (utf8Length(value) > MAX_ID_BYTES) throw new InvalidInputError(field, `must be at most ${MAX_ID_BYTES} bytes`);
+  if (value.includes('\u0000')) throw new InvalidInputError(field, 'must not contain NUL characters');
+  return value;
+}
+
+export function optionalId(field: string, value: unknown): string | null {
+  return value === undefined || value === null ? null : requireId(field, value);
+}
+
+/** Free text (task, result, error): cut to 4 KiB on a UTF-8 boundary. */
+export function detailText(field: string, value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new InvalidInputError(field, 'must be a string');
+  // PostgreSQL text cannot hold NUL; dropping it keeps the rest of the detail.
+  return truncateUtf8(value.replaceAll('\u0000', ''));
+}
+
+export function requireStatus(value: unknown): Status {
+  if (!isStatus(value)) throw new InvalidInputError('status', `unknown status ${JSON.stringify(value)}`);
+  return value;
+}
+
+export function requireDate(field: string, value: unknown): Date {
+  const date = value instanceof Date ? value : typeof value === 'string' || typeof value === 'number' ? new Date(value) : null;
+  if (date === null || Number.isNaN(date.getTime())) throw new InvalidInputError(field, 'must be a valid date');
+  return new Date(date.getTime());
+}
+
+export function positiveInteger(field: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidInputError(field, 'must be a positive integer');
+  }
+  return value;
+}
+
+export function progressValue(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InvalidInputError('progress', 'must be a finite number >= 0');
+  }
+  return value;
+}

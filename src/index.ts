@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+
+export * from './domain/index.js';
+export type * from './app/ports.js';
+export type * from './app/ledger-api.js';
+export {
+  resolveConfig,
+  DEFAULT_STUCK_THRESHOLD_MS,
+  DEFAULT_SWEEP_INTERVAL_MS,
+  DEFAULT_DEADLINE_MS,
+  ENV_STUCK_THRESHOLD,
+  ENV_SWEEP_INTERVAL,
+  type DelegationsConfig,
+  type ConfigOverrides,
+} from './app/config.js';
+export { TOKENS } from './app/tokens.js';
+export { LedgerService } from './app/ledger.js';
+export { SweeperService } from './app/sweeper.js';
+export { servicesModule } from './app/services-module.js';
+export { configModule } from './app/config-module.js';
+export { memoryModule } from './adapters/memory/memory-module.js';
+export { MemoryDelegationStore } from './adapters/memory/memory-store.js';
+export { VirtualClock } from './adapters/memory/virtual-clock.js';
+export { SystemClock } from './adapters/system/system-clock.js';
+export { createPinoLogger, silentLogger } from './adapters/logging/pino-logger.js';
+export { createDelegations, type CreateDelegationsOptions, type Delegations } from './delegations.js';
