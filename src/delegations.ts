@@ -1,13 +1,18 @@
 import 'reflect-metadata';
-import { Container } from 'inversify';
+import { Container, type ContainerModule } from 'inversify';
+import type pg from 'pg';
 import type { ConfigOverrides, DelegationsConfig } from './app/config.js';
 import { configModule } from './app/config-module.js';
 import type { Ledger, Sweeper } from './app/ledger-api.js';
 import type { Clock, DelegationStore, Logger } from './app/ports.js';
 import { servicesModule } from './app/services-module.js';
 import { TOKENS } from './app/tokens.js';
+import { verifyProjections, type VerifyReport } from './app/verify.js';
 import { createPinoLogger } from './adapters/logging/pino-logger.js';
 import { memoryModule } from './adapters/memory/memory-module.js';
+import { connectPostgres, openPglite } from './adapters/drizzle/connections.js';
+import { drizzleModule } from './adapters/drizzle/drizzle-module.js';
+import { ConfigurationError } from './domain/index.js';
 import { MemoryDelegationStore } from './adapters/memory/memory-store.js';
 
 export type CommonOptions = ConfigOverrides & {
@@ -21,7 +26,25 @@ export type CommonOptions = ConfigOverrides & {
 
 export type MemoryStoreOptions = CommonOptions & { readonly store: 'memory' };
 
-export type CreateDelegationsOptions = MemoryStoreOptions;
+type DatabaseOptions = CommonOptions & {
+  /** Apply the committed migrations on start (default true; safe with many replicas). */
+  readonly migrate?: boolean | undefined;
+  /** Rows one sweep statement moves at most (default 25,000). */
+  readonly sweepBatchSize?: number | undefined;
+};
+
+/** A PostgreSQL server: a connection string, or a host's own pg.Pool (left open by close()). */
+export type PostgresStoreOptions = DatabaseOptions & {
+  readonly store: 'postgres';
+  readonly connectionString?: string | undefined;
+  readonly pool?: pg.Pool | undefined;
+  readonly poolSize?: number | undefined;
+};
+
+/** Embedded PGlite: persisted in `dataDir`, or in memory when none is given. */
+export type PgliteStoreOptions = DatabaseOptions & { readonly store: 'pglite'; readonly dataDir?: string | undefined };
+
+export type CreateDelegationsOptions = MemoryStoreOptions | PostgresStoreOptions | PgliteStoreOptions;
 
 /** A wired ledger and sweeper, for hosts without a container of their own. */
 export type Delegations = {
@@ -30,13 +53,16 @@ export type Delegations = {
   readonly store: DelegationStore;
   readonly config: DelegationsConfig;
   readonly container: Container;
+  /** Folds every stream and reports each projection row that differs from its events. */
+  verify(): Promise<VerifyReport>;
   close(): Promise<void>;
 };
 
 export async function createDelegations(options: CreateDelegationsOptions): Promise<Delegations> {
   const logger = options.logger ?? createPinoLogger();
   const container = new Container();
-  container.load(configModule(options, logger, options.env ?? process.env), adapterModule(options), servicesModule);
+  const config = configModule(configOverrides(options), logger, options.env ?? process.env);
+  container.load(config, await adapterModule(options), servicesModule);
   const sweeper = container.get(TOKENS.Sweeper);
   const store = container.get(TOKENS.Store);
   let closed = false;
@@ -46,6 +72,7 @@ export async function createDelegations(options: CreateDelegationsOptions): Prom
     store,
     config: container.get(TOKENS.Config),
     container,
+    verify: () => verifyProjections(store),
     async close() {
       if (closed) return;
       closed = true;
@@ -55,11 +82,20 @@ export async function createDelegations(options: CreateDelegationsOptions): Prom
   };
 }
 
-function adapterModule(options: CreateDelegationsOptions) {
+async function adapterModule(options: CreateDelegationsOptions): Promise<ContainerModule> {
   switch (options.store) {
     case 'memory':
       return memoryModule({ clock: options.clock, store: new MemoryDelegationStore() });
+    case 'postgres':
+      return drizzleModule(await connectPostgres(options), options);
+    case 'pglite':
+      return drizzleModule(await openPglite(options), options);
     default:
-      throw new Error(`unknown store ${String((options as { store: unknown }).store)}`);
+      throw new ConfigurationError(`unknown store ${String((options as { store: unknown }).store)}`);
   }
+}
+
+function configOverrides(options: CreateDelegationsOptions): ConfigOverrides {
+  const { stuckThresholdMs, sweepIntervalMs, bootGraceMs, defaultDeadlineMs } = options;
+  return { stuckThresholdMs, sweepIntervalMs, bootGraceMs, defaultDeadlineMs };
 }

@@ -23,4 +23,19 @@ export { MemoryDelegationStore } from './adapters/memory/memory-store.js';
 export { VirtualClock } from './adapters/memory/virtual-clock.js';
 export { SystemClock } from './adapters/system/system-clock.js';
 export { createPinoLogger, silentLogger } from './adapters/logging/pino-logger.js';
-export { createDelegations, type CreateDelegationsOptions, type Delegations } from './delegations.js';
+export { verifyProjections, type VerifyReport, type ProjectionMismatch } from './app/verify.js';
+export { DrizzleDelegationStore } from './adapters/drizzle/drizzle-store.js';
+export { DatabaseClock } from './adapters/drizzle/database-clock.js';
+export { drizzleModule } from './adapters/drizzle/drizzle-module.js';
+export { connectPostgres, openPglite, type Connection } from './adapters/drizzle/connections.js';
+export { migratePostgres, migratePglite, MIGRATIONS_FOLDER } from './adapters/drizzle/migrate.js';
+export { migrate } from './migrate.js';
+export * as schema from './adapters/drizzle/schema/index.js';
+export {
+  createDelegations,
+  type MemoryStoreOptions,
+  type PostgresStoreOptions,
+  type PgliteStoreOptions,
+  type CreateDelegationsOptions,
+  type Delegations,
+} from './delegations.js';

@@ -65,8 +65,12 @@ export interface DelegationStore {
   findDue(now: Date, policy: SweepPolicy): Promise<DueDelegation[]>;
   /** Applies those changes, each guarded so a row that moved meanwhile is left alone. */
   sweep(now: Date, policy: SweepPolicy, actor: string): Promise<SweepTally>;
+  /** Delegations in id order after `afterId`, each with its whole stream: what verification folds. */
+  scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]>;
   close(): Promise<void>;
 }
+
+export type StreamSnapshot = { readonly delegation: Delegation; readonly events: readonly StoredEvent[] };
 
 export type LogFields = Readonly<Record<string, unknown>>;
 

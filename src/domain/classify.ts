@@ -1,5 +1,5 @@
 import { DEADLINE_EXCEEDED, staleDetail } from './events.js';
-import { isTerminal, type Status } from './status.js';
+import { isTerminal, LIVENESS_CHECKED_STATUSES, type Status } from './status.js';
 
 export type ClassifiableRow = {
   readonly status: Status;
@@ -33,7 +33,7 @@ export function classifyDelegation(now: Date, row: ClassifiableRow, thresholdMs:
   // Deadline first: failed is the stronger statement, and it applies to every in-flight row.
   if (now.getTime() > row.deadline.getTime()) return { kind: 'deadline_exceeded', detail: DEADLINE_EXCEEDED };
   // Queued rows wait for an agent, they are not silent; stuck rows are already flagged.
-  if (row.status === 'queued' || row.status === 'stuck') return HEALTHY;
+  if (!(LIVENESS_CHECKED_STATUSES as readonly Status[]).includes(row.status)) return HEALTHY;
   const reference = livenessReference(row);
   if (reference === null) return HEALTHY;
   const silentForMs = now.getTime() - reference.getTime();

@@ -2,6 +2,12 @@ export const IN_FLIGHT_STATUSES = ['queued', 'dispatched', 'in_progress', 'stuck
 export const TERMINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const;
 export const STATUSES = [...IN_FLIGHT_STATUSES, ...TERMINAL_STATUSES] as const;
 
+/**
+ * Statuses whose agent owes heartbeats: queued rows wait for an agent and stuck
+ * rows are already flagged, so only these can go stale.
+ */
+export const LIVENESS_CHECKED_STATUSES = ['dispatched', 'in_progress'] as const;
+
 export type InFlightStatus = (typeof IN_FLIGHT_STATUSES)[number];
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 export type Status = InFlightStatus | TerminalStatus;

@@ -20,6 +20,7 @@ import type {
   HeartbeatWrite,
   InsertResult,
   ListQuery,
+  StreamSnapshot,
   SweepTally,
 } from '../../app/ports.js';
 
@@ -116,6 +117,14 @@ export class MemoryDelegationStore implements DelegationStore {
     }
     const count = (type: string) => events.filter((event) => event.type === type).length;
     return { deadlineFailures: count('failed'), stuckMarked: count('marked_stuck'), scanned: due.length, events };
+  }
+
+  async scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]> {
+    return [...this.rows.keys()]
+      .filter((id) => afterId === null || id > afterId)
+      .sort()
+      .slice(0, limit)
+      .map((id) => ({ delegation: this.rows.get(id) as Delegation, events: this.streams.get(id) ?? [] }));
   }
 
   async close(): Promise<void> {}

@@ -1,0 +1,216 @@
+import { sql } from 'drizzle-orm';
+import {
+  ConcurrencyError,
+  DEADLINE_EXCEEDED,
+  staleDetail,
+  STATUSES,
+  type Delegation,
+  type DelegationEvent,
+  type Status,
+  type StoredEvent,
+  type SweepPolicy,
+} from '../../domain/index.js';
+import type {
+  AppendRequest,
+  DelegationStore,
+  DueDelegation,
+  HeartbeatWrite,
+  InsertResult,
+  ListQuery,
+  StreamSnapshot,
+  SweepTally,
+} from '../../app/ports.js';
+import { query, type DrizzleDb, type Row } from './db.js';
+import { DELEGATION_COLUMNS, delegationColumns, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
+import { jsonb, textList, ts, tsOrNull } from './sql-values.js';
+import { findDueStatement, sweepStatement } from './sweep-sql.js';
+
+export type DrizzleStoreOptions = {
+  /** Rows one sweep statement moves at most; only a very large backlog needs a second statement. */
+  readonly sweepBatchSize?: number;
+  /** Called by close(): ends the connection the store owns (nothing for a host's pool). */
+  readonly onClose?: () => Promise<void>;
+};
+
+/** The store on PostgreSQL or PGlite through one Drizzle code path. Every write is one statement. */
+export class DrizzleDelegationStore implements DelegationStore {
+  private readonly sweepBatchSize: number;
+
+  constructor(
+    readonly db: DrizzleDb,
+    private readonly options: DrizzleStoreOptions = {},
+  ) {
+    this.sweepBatchSize = options.sweepBatchSize ?? 25_000;
+  }
+
+  async insert(delegation: Delegation, event: DelegationEvent): Promise<InsertResult> {
+    const d = delegation;
+    const rows = await query(
+      this.db,
+      sql`WITH inserted AS (
+        INSERT INTO delegations (delegation_id, caller_id, callee_id, task_preview, status, attempt, version,
+          last_heartbeat, active_since, deadline, heartbeat_timeout_ms, progress, result_preview, error_detail,
+          idempotency_key, created_at, updated_at)
+        VALUES (${d.delegationId}, ${d.callerId}, ${d.calleeId}, ${d.taskPreview}, ${d.status}, ${d.attempt}, ${d.version},
+          ${tsOrNull(d.lastHeartbeat)}, ${tsOrNull(d.activeSince)}, ${ts(d.deadline)}, ${d.heartbeatTimeoutMs}, ${d.progress},
+          ${d.resultPreview}, ${d.errorDetail}, ${d.idempotencyKey}, ${ts(d.createdAt)}, ${ts(d.updatedAt)})
+        ON CONFLICT DO NOTHING
+        RETURNING delegation_id
+      )
+      INSERT INTO delegation_events (delegation_id, version, attempt, type, from_status, to_status, actor, details, occurred_at)
+      SELECT delegation_id, 1, ${event.attempt}, ${event.type}, ${event.fromStatus}, ${event.toStatus}, ${event.actor},
+        ${jsonb(event.data)}, ${ts(event.occurredAt)}
+      FROM inserted
+      RETURNING ${EVENT_COLUMNS}`,
+    );
+    const [stored] = rows;
+    if (stored !== undefined) return { inserted: true, delegation, event: toStoredEvent(stored) };
+    return this.conflictOf(delegation);
+  }
+
+  async append(request: AppendRequest): Promise<{ delegation: Delegation; events: StoredEvent[] }> {
+    const { next, expectedVersion } = request;
+    const values = request.events.map(
+      (event, index) =>
+        sql`(${event.delegationId}::text, ${expectedVersion + index + 1}::int, ${event.attempt}::int, ${event.type}::text,
+          ${event.fromStatus}::text, ${event.toStatus}::text, ${event.actor}::text, ${jsonb(event.data)}, ${ts(event.occurredAt)})`,
+    );
+    const [row] = await query(
+      this.db,
+      sql`WITH moved AS (
+        UPDATE delegations SET status = ${next.status}, attempt = ${next.attempt}, version = ${next.version},
+          active_since = ${tsOrNull(next.activeSince)}, result_preview = ${next.resultPreview},
+          error_detail = ${next.errorDetail}, updated_at = ${ts(next.updatedAt)},
+          last_heartbeat = CASE WHEN attempt = ${next.attempt} THEN GREATEST(last_heartbeat, ${tsOrNull(next.lastHeartbeat)})
+            ELSE ${tsOrNull(next.lastHeartbeat)} END,
+          progress = CASE WHEN attempt = ${next.attempt} THEN GREATEST(progress, ${next.progress}::float8)
+            ELSE ${next.progress}::float8 END
+        WHERE delegation_id = ${request.delegationId} AND version = ${expectedVersion}
+        RETURNING ${DELEGATION_COLUMNS}
+      ), appended AS (
+        INSERT INTO delegation_events (delegation_id, version, attempt, type, from_status, to_status, actor, details, occurred_at)
+        SELECT e.* FROM moved, (VALUES ${sql.join(values, sql`, `)})
+          AS e(delegation_id, version, attempt, type, from_status, to_status, actor, details, occurred_at)
+        RETURNING ${EVENT_COLUMNS}
+      )
+      SELECT (SELECT row_to_json(moved) FROM moved) AS delegation,
+        (SELECT coalesce(json_agg(appended ORDER BY position), '[]'::json) FROM appended) AS events`,
+    );
+    if (row === undefined || row.delegation === null || row.delegation === undefined) {
+      throw new ConcurrencyError(request.delegationId, expectedVersion);
+    }
+    return { delegation: toDelegation(json(row.delegation) as Row), events: (json(row.events) as Row[]).map(toStoredEvent) };
+  }
+
+  async recordHeartbeats(beats: readonly HeartbeatWrite[], now: Date): Promise<Delegation[]> {
+    if (beats.length === 0) return [];
+    const batch = beats.map((beat) => ({ id: beat.delegationId, attempt: beat.attempt ?? null, progress: beat.progress }));
+    const rows = await query(
+      this.db,
+      sql`UPDATE delegations AS d SET
+          last_heartbeat = GREATEST(d.last_heartbeat, ${ts(now)}),
+          progress = CASE WHEN b.progress IS NULL THEN d.progress ELSE GREATEST(d.progress, b.progress) END
+        FROM (SELECT DISTINCT ON (id) * FROM jsonb_to_recordset(${jsonb(batch)}) AS r(id text, attempt int, progress float8)) AS b
+        WHERE d.delegation_id = b.id AND d.status = 'in_progress' AND (b.attempt IS NULL OR b.attempt = d.attempt)
+        RETURNING ${delegationColumns('d')}`,
+    );
+    return rows.map(toDelegation);
+  }
+
+  async load(delegationId: string): Promise<Delegation | null> {
+    const [row] = await query(this.db, sql`SELECT ${DELEGATION_COLUMNS} FROM delegations WHERE delegation_id = ${delegationId}`);
+    return row === undefined ? null : toDelegation(row);
+  }
+
+  async history(delegationId: string): Promise<StoredEvent[]> {
+    const rows = await query(
+      this.db,
+      sql`SELECT ${EVENT_COLUMNS} FROM delegation_events WHERE delegation_id = ${delegationId} ORDER BY version`,
+    );
+    return rows.map(toStoredEvent);
+  }
+
+  async list(q: ListQuery): Promise<Delegation[]> {
+    if (q.statuses.length === 0) return [];
+    const rows = await query(
+      this.db,
+      sql`SELECT ${DELEGATION_COLUMNS} FROM delegations WHERE status IN (${textList(q.statuses)})
+        ORDER BY created_at DESC, delegation_id LIMIT ${q.limit}`,
+    );
+    return rows.map(toDelegation);
+  }
+
+  async countByStatus(): Promise<Record<Status, number>> {
+    const rows = await query(this.db, sql`SELECT status, count(*) AS n FROM delegations GROUP BY status`);
+    const counts = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
+    for (const row of rows) counts[row.status as Status] = Number(row.n);
+    return counts;
+  }
+
+  async findDue(now: Date, policy: SweepPolicy): Promise<DueDelegation[]> {
+    const rows = await query(this.db, findDueStatement(now, policy));
+    return rows.map((row) => ({
+      delegationId: String(row.delegationId),
+      verdict: row.pastDeadline
+        ? { kind: 'deadline_exceeded', detail: DEADLINE_EXCEEDED }
+        : { kind: 'stale_heartbeat', detail: staleDetail(Number(row.silentMs)), silentForMs: Number(row.silentMs) },
+    }));
+  }
+
+  async sweep(now: Date, policy: SweepPolicy, actor: string): Promise<SweepTally> {
+    const events: StoredEvent[] = [];
+    let scanned = 0;
+    for (;;) {
+      const [row] = await query(this.db, sweepStatement(now, policy, actor, this.sweepBatchSize));
+      const batch = (json(row?.events) as Row[]).map(toStoredEvent);
+      const found = Number(row?.scanned ?? 0);
+      scanned += found;
+      events.push(...batch);
+      // A full batch means a backlog larger than one statement should lock; anything less was everything.
+      if (found < this.sweepBatchSize || batch.length === 0) break;
+    }
+    const count = (type: string) => events.filter((event) => event.type === type).length;
+    return { deadlineFailures: count('failed'), stuckMarked: count('marked_stuck'), scanned, events };
+  }
+
+  async scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]> {
+    const after = afterId === null ? sql`TRUE` : sql`delegation_id > ${afterId}`;
+    const rows = await query(
+      this.db,
+      sql`SELECT ${DELEGATION_COLUMNS} FROM delegations WHERE ${after} ORDER BY delegation_id LIMIT ${limit}`,
+    );
+    if (rows.length === 0) return [];
+    const delegationsById = rows.map(toDelegation);
+    const events = await query(
+      this.db,
+      sql`SELECT ${EVENT_COLUMNS} FROM delegation_events
+        WHERE delegation_id IN (${textList(delegationsById.map((d) => d.delegationId))}) ORDER BY position`,
+    );
+    const streams = new Map<string, StoredEvent[]>();
+    for (const event of events.map(toStoredEvent)) {
+      const stream = streams.get(event.delegationId) ?? [];
+      stream.push(event);
+      streams.set(event.delegationId, stream);
+    }
+    return delegationsById.map((delegation) => ({ delegation, events: streams.get(delegation.delegationId) ?? [] }));
+  }
+
+  async close(): Promise<void> {
+    await this.options.onClose?.();
+  }
+
+  private async conflictOf(delegation: Delegation): Promise<InsertResult> {
+    const byId = await this.load(delegation.delegationId);
+    if (byId !== null) return { inserted: false, conflict: 'delegation_id', existing: byId };
+    const [row] = await query(
+      this.db,
+      sql`SELECT ${DELEGATION_COLUMNS} FROM delegations WHERE caller_id = ${delegation.callerId} AND idempotency_key = ${delegation.idempotencyKey}`,
+    );
+    if (row === undefined) throw new ConcurrencyError(delegation.delegationId, 0);
+    return { inserted: false, conflict: 'idempotency_key', existing: toDelegation(row) };
+  }
+}
+
+function json(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : (value ?? []);
+}

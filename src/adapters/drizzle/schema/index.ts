@@ -1,0 +1,2 @@
+export { delegations } from './delegations.js';
+export { delegationEvents } from './delegation-events.js';
