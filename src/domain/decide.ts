@@ -26,10 +26,10 @@ function decideOn(command: Fenceable, state: Delegation, now: Date): Decision {
     case 'Dispatch':
       return move(state, 'dispatched', 'dispatched', command.actor, now, {});
     case 'Start':
-      return start(state, command.actor, now, false);
+      return start(state, command.actor, now, false, undefined);
     case 'Heartbeat':
       if (state.status === 'in_progress') return { kind: 'heartbeat', progress: command.progress ?? null };
-      return start(state, command.actor, now, true);
+      return start(state, command.actor, now, true, command.progress);
     case 'MarkStuck':
       return move(state, 'stuck', 'marked_stuck', command.actor, now, {
         detail: command.detail,
@@ -60,9 +60,10 @@ function checkAttempt(command: Fenceable, state: Delegation): Decision | null {
   return refuse('unknown_attempt', `attempt ${named} does not exist (current attempt is ${state.attempt})`);
 }
 
-function start(state: Delegation, actor: string, now: Date, viaHeartbeat: boolean): Decision {
+function start(state: Delegation, actor: string, now: Date, viaHeartbeat: boolean, progress: number | undefined): Decision {
   const type = state.status === 'stuck' ? 'recovered' : 'started';
-  return move(state, 'in_progress', type, actor, now, { viaHeartbeat });
+  // The beat that starts or recovers a run is an event, so the progress it reports travels in it.
+  return move(state, 'in_progress', type, actor, now, progress === undefined ? { viaHeartbeat } : { viaHeartbeat, progress });
 }
 
 function requeue(state: Delegation, actor: string, now: Date): Decision {

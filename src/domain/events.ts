@@ -39,9 +39,9 @@ export type DelegationCreated = EventOf<
   }
 >;
 export type DelegationDispatched = EventOf<'dispatched', Record<string, never>>;
-export type DelegationStarted = EventOf<'started', { viaHeartbeat: boolean }>;
+export type DelegationStarted = EventOf<'started', { viaHeartbeat: boolean; progress?: number }>;
 export type DelegationMarkedStuck = EventOf<'marked_stuck', { detail: string; silentForMs: number | null }>;
-export type DelegationRecovered = EventOf<'recovered', { viaHeartbeat: boolean }>;
+export type DelegationRecovered = EventOf<'recovered', { viaHeartbeat: boolean; progress?: number }>;
 export type DelegationRequeued = EventOf<'requeued', Record<string, never>>;
 export type DelegationCompleted = EventOf<'completed', { result: string | null }>;
 export type DelegationFailed = EventOf<'failed', { error: string | null }>;

@@ -21,6 +21,7 @@ export function evolve(state: Delegation | null, event: DelegationEvent): Delega
         status: 'in_progress',
         activeSince: at,
         lastHeartbeat: event.data.viaHeartbeat ? at : state.lastHeartbeat,
+        progress: event.data.progress === undefined ? state.progress : Math.max(event.data.progress, state.progress ?? event.data.progress),
         resultPreview: null,
         errorDetail: null,
       };
