@@ -1,0 +1,17 @@
+import { DatabaseClock } from '../../src/adapters/drizzle/database-clock.js';
+import { DrizzleDelegationStore } from '../../src/adapters/drizzle/drizzle-store.js';
+import { pgliteLedger } from '../support/ledger-harness.js';
+import { usePglite } from '../support/pglite.js';
+import { describeClockContract } from './clock.contract.js';
+import { describeLedgerContract } from './ledger.contract.js';
+import { describeDelegationStoreContract } from './store.contract.js';
+
+// One PGlite for the whole file (it takes seconds to start); each case empties its tables.
+const pglite = usePglite();
+
+describeDelegationStoreContract('PGlite', async () => {
+  await pglite().reset();
+  return new DrizzleDelegationStore(pglite().db);
+});
+describeClockContract('DatabaseClock on PGlite', () => new DatabaseClock(pglite().db));
+describeLedgerContract('PGlite', pgliteLedger(pglite));
