@@ -3,11 +3,18 @@ import { InvalidInputError, isStatus, truncateUtf8, utf8Length, type Status } fr
 /** Ids, keys and actors are identifiers, not prose: refused when oversized rather than cut. */
 export const MAX_ID_BYTES = 255;
 
+const LONE_SURROGATE = /\p{Cs}/u;
+
+// PostgreSQL cannot parse the six-digit years toISOString() writes from year 10000 on.
+const LATEST_DATE = Date.UTC(10000, 0, 1);
+
 export function requireId(field: string, value: unknown): string {
   if (typeof value !== 'string') throw new InvalidInputError(field, 'must be a string');
   if (value.trim() === '') throw new InvalidInputError(field, 'must not be empty');
   if (utf8Length(value) > MAX_ID_BYTES) throw new InvalidInputError(field, `must be at most ${MAX_ID_BYTES} bytes`);
   if (value.includes('\u0000')) throw new InvalidInputError(field, 'must not contain NUL characters');
+  // A lone surrogate has no UTF-8 form: a database would store U+FFFD and the id would no longer match itself.
+  if (LONE_SURROGATE.test(value)) throw new InvalidInputError(field, 'must be valid Unicode (no lone surrogates)');
   return value;
 }
 
@@ -31,6 +38,7 @@ export function requireStatus(value: unknown): Status {
 export function requireDate(field: string, value: unknown): Date {
   const date = value instanceof Date ? value : typeof value === 'string' || typeof value === 'number' ? new Date(value) : null;
   if (date === null || Number.isNaN(date.getTime())) throw new InvalidInputError(field, 'must be a valid date');
+  if (date.getTime() >= LATEST_DATE) throw new InvalidInputError(field, 'must be before the year 10000');
   return new Date(date.getTime());
 }
 

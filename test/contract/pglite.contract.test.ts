@@ -3,6 +3,7 @@ import { DrizzleDelegationStore } from '../../src/adapters/drizzle/drizzle-store
 import { pgliteLedger } from '../support/ledger-harness.js';
 import { usePglite } from '../support/pglite.js';
 import { describeClockContract } from './clock.contract.js';
+import { describeInputContract } from './input.contract.js';
 import { describeLedgerContract } from './ledger.contract.js';
 import { describeDelegationStoreContract } from './store.contract.js';
 
@@ -15,3 +16,4 @@ describeDelegationStoreContract('PGlite', async () => {
 });
 describeClockContract('DatabaseClock on PGlite', () => new DatabaseClock(pglite().db));
 describeLedgerContract('PGlite', pgliteLedger(pglite));
+describeInputContract('PGlite', pgliteLedger(pglite));

@@ -3,6 +3,7 @@ import { DrizzleDelegationStore } from '../../src/adapters/drizzle/drizzle-store
 import { postgresLedger } from '../support/ledger-harness.js';
 import { usePostgresConnection } from '../support/postgres.js';
 import { describeClockContract } from './clock.contract.js';
+import { describeInputContract } from './input.contract.js';
 import { describeLedgerContract } from './ledger.contract.js';
 import { describeDelegationStoreContract } from './store.contract.js';
 
@@ -15,3 +16,4 @@ describeDelegationStoreContract('PostgreSQL', async () => {
 });
 describeClockContract('DatabaseClock on PostgreSQL', () => new DatabaseClock(postgres().db));
 describeLedgerContract('PostgreSQL', postgresLedger(() => postgres().database));
+describeInputContract('PostgreSQL', postgresLedger(() => postgres().database));

@@ -71,6 +71,14 @@ export function describeSweepContract(given: () => Promise<DelegationStore>): vo
       expect(await due(store, at(30 * MINUTE + THRESHOLD + 1))).toEqual([stale('d1', THRESHOLD + 1)]);
     });
 
+    it('copes with a per-delegation timeout longer than any timestamp can reach back', async () => {
+      const store = await given();
+      await running(store, { id: 'forever', heartbeatTimeoutMs: Number.MAX_SAFE_INTEGER }, at(0), at(0));
+      await running(store, { id: 'silent' }, at(0), at(0));
+      expect(await due(store, at(THRESHOLD + 1))).toEqual([stale('silent', THRESHOLD + 1)]);
+      expect(await store.sweep(at(THRESHOLD + 1), { thresholdMs: Number.MAX_SAFE_INTEGER, staleRuleActive: true }, 'sweeper')).toMatchObject({ scanned: 0 });
+    });
+
     it('rounds the silence in the detail to the nearest second', async () => {
       const store = await given();
       await running(store, { id: 'down', heartbeatTimeoutMs: 1000 }, at(0), at(0));

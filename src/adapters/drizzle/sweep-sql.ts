@@ -13,13 +13,16 @@ export function duePredicate(now: Date, policy: SweepPolicy): SQL {
   const pastDeadline = sql`d.deadline < ${ts(now)}`;
   const inFlight = sql`d.status IN ${literalList(IN_FLIGHT_STATUSES)}`;
   if (!policy.staleRuleActive) return sql`${inFlight} AND ${pastDeadline}`;
+  // Compared as milliseconds, not as now minus an interval: a timeout of years would
+  // push that timestamp out of range and fail the whole sweep, not just its own row.
   const stale = sql`(d.status IN ${literalList(LIVENESS_CHECKED_STATUSES)}
-    AND GREATEST(d.last_heartbeat, d.active_since) < ${ts(now)}
-      - COALESCE(d.heartbeat_timeout_ms, ${policy.thresholdMs}::bigint) * interval '1 millisecond')`;
+    AND ${silentMs(now)} > COALESCE(d.heartbeat_timeout_ms, ${policy.thresholdMs}::bigint))`;
   return sql`${inFlight} AND (${pastDeadline} OR ${stale})`;
 }
 
-const silentMs = (now: Date) => sql`(extract(epoch FROM (${ts(now)} - GREATEST(d.last_heartbeat, d.active_since))) * 1000)::bigint`;
+function silentMs(now: Date): SQL {
+  return sql`(extract(epoch FROM (${ts(now)} - GREATEST(d.last_heartbeat, d.active_since))) * 1000)::bigint`;
+}
 
 /** What a sweep would change, without changing it (the differential tests compare this with the domain). */
 export function findDueStatement(now: Date, policy: SweepPolicy): SQL {
