@@ -1,19 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { Container } from 'inversify';
 import type { ConfigOverrides, DelegationsConfig } from '../../src/app/config.js';
-import { configModule } from '../../src/app/config-module.js';
 import type { Ledger, Sweeper } from '../../src/app/ledger-api.js';
 import type { DelegationStore, Logger } from '../../src/app/ports.js';
-import { servicesModule } from '../../src/app/services-module.js';
-import { TOKENS } from '../../src/app/tokens.js';
-import { verifyProjections, type VerifyReport } from '../../src/app/verify.js';
 import { query, type Row } from '../../src/adapters/drizzle/db.js';
-import { drizzleModule } from '../../src/adapters/drizzle/drizzle-module.js';
+import type { VerifyReport } from '../../src/app/verify.js';
 import { DrizzleDelegationStore } from '../../src/adapters/drizzle/drizzle-store.js';
 import { silentLogger } from '../../src/adapters/logging/pino-logger.js';
 import { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
 import { createDelegations, type Delegations } from '../../src/delegations.js';
-import type { PgliteDatabase } from './pglite.js';
+import { delegationsOnPglite, type PgliteDatabase } from './pglite.js';
 import type { TestDatabase } from './postgres.js';
 import { RESET_TABLES } from './tables.js';
 
@@ -67,32 +62,10 @@ export function postgresLedger(database: () => TestDatabase): LedgerHarnessFacto
   };
 }
 
-/**
- * On this file's PGlite (a new one per case would cost seconds): the same modules
- * createDelegations loads, in a container of the test's own, over the shared connection.
- */
+/** On this file's PGlite, through the same modules createDelegations loads (see delegationsOnPglite). */
 export function pgliteLedger(database: () => PgliteDatabase): LedgerHarnessFactory {
   return async (options = {}) => {
-    const pglite = database();
-    await pglite.reset();
     const clock = new VirtualClock(T0);
-    const { logger = silentLogger, ...overrides } = options;
-    const container = new Container();
-    container.load(configModule(overrides, logger, {}), drizzleModule(pglite.shared, { clock }), servicesModule);
-    const store = container.get(TOKENS.Store);
-    const sweeper = container.get(TOKENS.Sweeper);
-    return {
-      ledger: container.get(TOKENS.Ledger),
-      sweeper,
-      store,
-      config: container.get(TOKENS.Config),
-      clock,
-      verify: () => verifyProjections(store),
-      sql: pglite.exec,
-      close: async () => {
-        await sweeper.stop();
-        await store.close();
-      },
-    };
+    return fromDelegations(await delegationsOnPglite(database(), { clock, ...options }), clock);
   };
 }

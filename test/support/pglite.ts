@@ -1,6 +1,16 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
+import { Container } from 'inversify';
 import { afterAll, beforeAll } from 'vitest';
+import type { ConfigOverrides } from '../../src/app/config.js';
+import { configModule } from '../../src/app/config-module.js';
+import type { Clock, Logger } from '../../src/app/ports.js';
+import { servicesModule } from '../../src/app/services-module.js';
+import { TOKENS } from '../../src/app/tokens.js';
+import { verifyProjections } from '../../src/app/verify.js';
+import { drizzleModule } from '../../src/adapters/drizzle/drizzle-module.js';
+import { silentLogger } from '../../src/adapters/logging/pino-logger.js';
+import type { Delegations } from '../../src/delegations.js';
 import { openPglite, type Connection } from '../../src/adapters/drizzle/connections.js';
 import { query, type DrizzleDb, type Row } from '../../src/adapters/drizzle/db.js';
 import { RESET_TABLES } from './tables.js';
@@ -39,5 +49,33 @@ export function usePglite(): () => PgliteDatabase {
   return () => {
     if (database === undefined) throw new Error('PGlite is not ready (did its beforeAll fail?)');
     return database;
+  };
+}
+
+export type PgliteDelegationsOptions = ConfigOverrides & { readonly clock?: Clock; readonly logger?: Logger };
+
+/**
+ * A Delegations on this file's PGlite, emptied first: the modules createDelegations
+ * loads, in a container of the test's own, over the shared connection (a new PGlite
+ * per case would cost seconds). close() stops the sweeper and leaves the PGlite open.
+ */
+export async function delegationsOnPglite(pglite: PgliteDatabase, options: PgliteDelegationsOptions = {}): Promise<Delegations> {
+  await pglite.reset();
+  const { clock, logger = silentLogger, ...overrides } = options;
+  const container = new Container();
+  container.load(configModule(overrides, logger, {}), drizzleModule(pglite.shared, { clock }), servicesModule);
+  const store = container.get(TOKENS.Store);
+  const sweeper = container.get(TOKENS.Sweeper);
+  return {
+    ledger: container.get(TOKENS.Ledger),
+    sweeper,
+    store,
+    config: container.get(TOKENS.Config),
+    container,
+    verify: () => verifyProjections(store),
+    close: async () => {
+      await sweeper.stop();
+      await store.close();
+    },
   };
 }

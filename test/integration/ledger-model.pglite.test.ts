@@ -1,0 +1,19 @@
+import { describe, it } from 'vitest';
+import { runLedgerModel, type BuildDelegations } from '../model/ledger-model.js';
+import { delegationsOnPglite, usePglite } from '../support/pglite.js';
+
+// Fewer runs than on memory: each command is a few round trips through the WASM database.
+const NUM_RUNS = process.env.CI !== undefined ? 40 : 25;
+const MAX_COMMANDS = 60;
+
+const pglite = usePglite();
+
+// Every run starts on emptied tables of the one PGlite this file opened.
+const onPglite: BuildDelegations = ({ clock, stuckThresholdMs, bootGraceMs }) =>
+  delegationsOnPglite(pglite(), { clock, stuckThresholdMs, bootGraceMs });
+
+describe('the ledger against its model (PGlite)', () => {
+  it(`agrees with the model over ${NUM_RUNS} random command sequences`, async () => {
+    await runLedgerModel(onPglite, { numRuns: NUM_RUNS, maxCommands: MAX_COMMANDS });
+  });
+});
