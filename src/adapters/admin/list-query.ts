@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { STATUSES } from '../../domain/index.js';
+import type { StatusFilter } from '../../app/ledger-api.js';
+import { MAX_LIST_LIMIT } from '../../app/ledger.js';
+
+/** What `list` accepts, CLI and HTTP alike: the groups, then every status of the domain. */
+export const STATUS_FILTERS = ['in_flight', 'terminal', 'all', ...STATUSES] as const satisfies readonly StatusFilter[];
+export const DEFAULT_STATUS_FILTER = 'in_flight' satisfies StatusFilter;
+export const DEFAULT_LIST_LIMIT = 100;
+export { MAX_LIST_LIMIT };
+
+export const statusFilterSchema = z.enum(STATUS_FILTERS, {
+  error: (issue) => `unknown status ${JSON.stringify(issue.input)}; allowed: ${STATUS_FILTERS.join(', ')}`,
+});
+
+// Query strings and argv are text; the limit is coerced, then held to the ledger's own bounds.
+export const limitSchema = z.coerce
+  .number({ error: 'must be a whole number' })
+  .int({ error: 'must be a whole number' })
+  .min(1, { error: `must be between 1 and ${MAX_LIST_LIMIT}` })
+  .max(MAX_LIST_LIMIT, { error: `must be between 1 and ${MAX_LIST_LIMIT}` });
+
+export const listQuerySchema = z.strictObject({
+  status: statusFilterSchema.default(DEFAULT_STATUS_FILTER),
+  limit: limitSchema.default(DEFAULT_LIST_LIMIT),
+});
+
+export type ListQueryInput = z.infer<typeof listQuerySchema>;
+
+/** The first problem of a failed parse, as the field it concerns and what is wrong with it. */
+export function firstIssue(error: z.core.$ZodError): { field: string; message: string } {
+  const [issue] = error.issues;
+  if (issue === undefined) return { field: 'request', message: 'invalid' };
+  const field = issue.code === 'unrecognized_keys' ? (issue.keys[0] ?? 'request') : issue.path.map(String).join('.') || 'request';
+  const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message;
+  return { field, message };
+}

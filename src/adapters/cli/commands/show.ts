@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import type { Delegation, StoredEvent } from '../../../domain/index.js';
+import { CommandFailed } from '../errors.js';
+import { fields, JSON_FLAG, print, printJson, table, type OutputOptions } from '../output.js';
+import { addStoreOptions, withStore } from '../store.js';
+
+export function register(program: Command): void {
+  addStoreOptions(
+    program
+      .command('show')
+      .description('show one delegation: its current state and its history of events')
+      .argument('<id>', 'delegation id')
+      .option(...JSON_FLAG),
+  ).action(async (id: string, options: OutputOptions, command: Command) => {
+    const found = await withStore(command, {}, async (d) => {
+      const delegation = await d.ledger.get(id);
+      return delegation === null ? null : { delegation, history: await d.ledger.history(id) };
+    });
+    if (found === null) throw new CommandFailed(`delegation ${id} not found`);
+    if (options.json) printJson(found);
+    else print(`${stateFields(found.delegation)}\n\nhistory\n${historyTable(found.history)}`);
+  });
+}
+
+export function stateFields(d: Delegation): string {
+  return fields({
+    id: d.delegationId,
+    status: d.status,
+    attempt: d.attempt,
+    caller: d.callerId,
+    callee: d.calleeId,
+    task: d.taskPreview,
+    deadline: d.deadline,
+    'heartbeat timeout': d.heartbeatTimeoutMs === null ? 'default' : `${d.heartbeatTimeoutMs} ms`,
+    'last heartbeat': d.lastHeartbeat,
+    progress: d.progress,
+    result: d.resultPreview,
+    error: d.errorDetail,
+    created: d.createdAt,
+    updated: d.updatedAt,
+    version: d.version,
+  });
+}
+
+export function historyTable(events: readonly StoredEvent[]): string {
+  return table(
+    ['v', 'position', 'at', 'event', 'from', 'to', 'actor', 'attempt', 'details'],
+    events.map((e) => [e.version, e.position, e.occurredAt, e.type, e.fromStatus, e.toStatus, e.actor, e.attempt, details(e)]),
+  );
+}
+
+function details(event: StoredEvent): string {
+  // The created event repeats the row's own fields; the others carry the why (detail, reason, result).
+  if (event.type === 'created') return '';
+  const entries = Object.entries(event.data).filter(([, value]) => value !== null && value !== undefined);
+  return entries.map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ');
+}

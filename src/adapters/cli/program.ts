@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import * as cancel from './commands/cancel.js';
+import * as demo from './commands/demo.js';
+import * as list from './commands/list.js';
+import * as migrate from './commands/migrate.js';
+import * as retry from './commands/retry.js';
+import * as run from './commands/run.js';
+import * as show from './commands/show.js';
+import * as stats from './commands/stats.js';
+import * as sweep from './commands/sweep.js';
+import * as verify from './commands/verify.js';
+
+/** One file per command under ./commands, each exporting `register(program)`. */
+export type CommandModule = { readonly register: (program: Command) => void };
+
+/** Listed in the order `delegations --help` shows them. */
+export const COMMANDS: readonly CommandModule[] = [run, migrate, sweep, list, show, stats, retry, cancel, verify, demo];
+
+export function createProgram(commands: readonly CommandModule[] = COMMANDS): Command {
+  const program = new Command('delegations')
+    .description('An event-sourced ledger of work delegated to agents: the sweeper daemon, its admin API and operator commands.')
+    .version(packageVersion())
+    .exitOverride()
+    .showSuggestionAfterError();
+  for (const command of commands) command.register(program);
+  return program;
+}
+
+function packageVersion(): string {
+  // Three levels above src/adapters/cli (or dist/adapters/cli) is the package root.
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

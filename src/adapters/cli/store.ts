@@ -1,0 +1,77 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { ConfigOverrides } from '../../app/config.js';
+import type { Logger } from '../../app/ports.js';
+import { createDelegations, type Delegations } from '../../delegations.js';
+import { createPinoLogger } from '../logging/pino-logger.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { UsageError } from './errors.js';
+
+export const DEFAULT_DATA_DIR = '.delegations';
+
+export type StoreChoice =
+  | { readonly kind: 'postgres'; readonly connectionString: string }
+  | { readonly kind: 'pglite'; readonly dataDir: string };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function addStoreOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'embedded PGlite data directory, used when DATABASE_URL is not set', DEFAULT_DATA_DIR)
+    .addHelpText('after', '\nWith DATABASE_URL set, the command uses that PostgreSQL server instead of PGlite.');
+}
+
+/** DATABASE_URL picks PostgreSQL; otherwise PGlite in --data-dir. Both at once is ambiguous, so refused. */
+export function chooseStore(command: Command, env: Env = process.env): StoreChoice {
+  const dataDir = String(command.opts().dataDir ?? DEFAULT_DATA_DIR);
+  const url = env.DATABASE_URL?.trim();
+  if (url) {
+    if (command.getOptionValueSource('dataDir') === 'cli') throw new UsageError('--data-dir and DATABASE_URL both given; unset one');
+    return { kind: 'postgres', connectionString: url };
+  }
+  return { kind: 'pglite', dataDir: resolve(dataDir) };
+}
+
+/** Where the data lives, for logs and messages: never the password. */
+export function describeStore(choice: StoreChoice): string {
+  if (choice.kind === 'pglite') return `PGlite in ${choice.dataDir}`;
+  try {
+    const url = new URL(choice.connectionString);
+    return `PostgreSQL at ${url.hostname}:${url.port || '5432'}${url.pathname}`;
+  } catch {
+    return 'PostgreSQL';
+  }
+}
+
+/** LOG_LEVEL wins; one-shot commands default to warn so their own output stays readable. */
+export function cliLogger(defaultLevel: 'info' | 'warn', env: Env = process.env): Logger {
+  return createPinoLogger({ level: env.LOG_LEVEL || defaultLevel });
+}
+
+export type OpenOptions = ConfigOverrides & { readonly logger: Logger };
+
+/** Opens (and migrates) the chosen store; PGlite under the data-directory lock, released on close. */
+export async function openStore(choice: StoreChoice, options: OpenOptions): Promise<Delegations> {
+  const release = choice.kind === 'pglite' ? await lockDataDir(choice.dataDir) : async () => undefined;
+  try {
+    const delegations =
+      choice.kind === 'postgres'
+        ? await createDelegations({ ...options, store: 'postgres', connectionString: choice.connectionString })
+        : await createDelegations({ ...options, store: 'pglite', dataDir: choice.dataDir });
+    return { ...delegations, close: () => delegations.close().finally(release) };
+  } catch (error) {
+    await release();
+    throw new Error(`cannot open ${describeStore(choice)}`, { cause: error });
+  }
+}
+
+/** Runs `work` on an open store and always closes it. */
+export async function withStore<T>(command: Command, options: Partial<OpenOptions>, work: (d: Delegations) => Promise<T>): Promise<T> {
+  const choice = chooseStore(command);
+  const delegations = await openStore(choice, { logger: cliLogger('warn'), ...options });
+  try {
+    return await work(delegations);
+  } finally {
+    await delegations.close();
+  }
+}
