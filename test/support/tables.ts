@@ -1,2 +1,7 @@
-/** Empties both tables and restarts the global position, so each case starts from a fresh ledger. */
-export const RESET_TABLES = 'TRUNCATE delegation_events, delegations RESTART IDENTITY CASCADE';
+/**
+ * Empties both tables so each case starts from a fresh ledger. DELETE rather than
+ * TRUNCATE: a case leaves a handful of rows, and TRUNCATE swaps and syncs relation
+ * files (about 40 ms a call on the PostgreSQL server here, against well under 1 ms).
+ * Positions keep counting up across cases; no test depends on where they start.
+ */
+export const RESET_TABLES = 'DELETE FROM delegation_events; DELETE FROM delegations';
