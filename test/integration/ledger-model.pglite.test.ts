@@ -1,4 +1,5 @@
 import { describe, it } from 'vitest';
+import type { Delegations } from '../../src/delegations.js';
 import { runLedgerModel, type BuildDelegations } from '../model/ledger-model.js';
 import { delegationsOnPglite, usePglite } from '../support/pglite.js';
 
@@ -8,9 +9,10 @@ const MAX_COMMANDS = 60;
 
 const pglite = usePglite();
 
-// Every run starts on emptied tables of the one PGlite this file opened.
-const onPglite: BuildDelegations = ({ clock, stuckThresholdMs, bootGraceMs }) =>
-  delegationsOnPglite(pglite(), { clock, stuckThresholdMs, bootGraceMs });
+// Every run starts on emptied tables of the one PGlite this file opened. The model
+// drives only the ledger, the sweeper and close(), which is all these services are.
+const onPglite: BuildDelegations = async ({ clock, stuckThresholdMs, bootGraceMs }) =>
+  (await delegationsOnPglite(pglite(), { clock, stuckThresholdMs, bootGraceMs })) as Delegations;
 
 describe('the ledger against its model (PGlite)', () => {
   it(`agrees with the model over ${NUM_RUNS} random command sequences`, async () => {

@@ -7,8 +7,8 @@ import type { VerifyReport } from '../../src/app/verify.js';
 import { DrizzleDelegationStore } from '../../src/adapters/drizzle/drizzle-store.js';
 import { silentLogger } from '../../src/adapters/logging/pino-logger.js';
 import { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
-import { createDelegations, type Delegations } from '../../src/delegations.js';
-import { delegationsOnPglite, type PgliteDatabase } from './pglite.js';
+import { createDelegations } from '../../src/delegations.js';
+import { delegationsOnPglite, type LedgerServices, type PgliteDatabase } from './pglite.js';
 import type { TestDatabase } from './postgres.js';
 import { RESET_TABLES } from './tables.js';
 
@@ -31,7 +31,7 @@ export type LedgerHarness = {
 
 export type LedgerHarnessFactory = (options?: HarnessOptions) => Promise<LedgerHarness>;
 
-function fromDelegations(d: Delegations, clock: VirtualClock): LedgerHarness {
+function fromDelegations(d: LedgerServices, clock: VirtualClock): LedgerHarness {
   const { store } = d;
   const raw = store instanceof DrizzleDelegationStore ? (text: string) => query(store.db, sql.raw(text)) : undefined;
   return { ledger: d.ledger, sweeper: d.sweeper, store, config: d.config, clock, verify: () => d.verify(), sql: raw, close: () => d.close() };

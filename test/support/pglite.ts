@@ -54,12 +54,15 @@ export function usePglite(): () => PgliteDatabase {
 
 export type PgliteDelegationsOptions = ConfigOverrides & { readonly clock?: Clock; readonly logger?: Logger };
 
+/** The part of Delegations these tests drive: the ledger and sweeper services over the store. */
+export type LedgerServices = Pick<Delegations, 'ledger' | 'sweeper' | 'store' | 'config' | 'container' | 'verify' | 'close'>;
+
 /**
  * A Delegations on this file's PGlite, emptied first: the modules createDelegations
  * loads, in a container of the test's own, over the shared connection (a new PGlite
  * per case would cost seconds). close() stops the sweeper and leaves the PGlite open.
  */
-export async function delegationsOnPglite(pglite: PgliteDatabase, options: PgliteDelegationsOptions = {}): Promise<Delegations> {
+export async function delegationsOnPglite(pglite: PgliteDatabase, options: PgliteDelegationsOptions = {}): Promise<LedgerServices> {
   await pglite.reset();
   const { clock, logger = silentLogger, ...overrides } = options;
   const container = new Container();
