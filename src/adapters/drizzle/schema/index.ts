@@ -1,2 +1,3 @@
 export { delegations } from './delegations.js';
 export { delegationEvents } from './delegation-events.js';
+export { delegationSubscriptions } from './delegation-subscriptions.js';
