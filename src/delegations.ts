@@ -4,6 +4,8 @@ import type pg from 'pg';
 import type { ConfigOverrides, DelegationsConfig } from './app/config.js';
 import { configModule } from './app/config-module.js';
 import type { Ledger, Sweeper } from './app/ledger-api.js';
+import type { SubscribeOptions, SubscriptionHandle } from './app/subscriptions-api.js';
+import type { DrizzleDb } from './adapters/drizzle/db.js';
 import type { Clock, DelegationStore, Logger } from './app/ports.js';
 import { servicesModule } from './app/services-module.js';
 import { TOKENS } from './app/tokens.js';
@@ -55,6 +57,8 @@ export type Delegations = {
   readonly container: Container;
   /** Folds every stream and reports each projection row that differs from its events. */
   verify(): Promise<VerifyReport>;
+  /** Delivers events in position order to a handler, checkpointed under its name; transactional mode hands it the Drizzle transaction. */
+  subscribe(options: SubscribeOptions<DrizzleDb>): SubscriptionHandle;
   close(): Promise<void>;
 };
 
@@ -65,6 +69,7 @@ export async function createDelegations(options: CreateDelegationsOptions): Prom
   container.load(config, await adapterModule(options), servicesModule);
   const sweeper = container.get(TOKENS.Sweeper);
   const store = container.get(TOKENS.Store);
+  const subscriptions = container.get(TOKENS.Subscriptions);
   let closed = false;
   return {
     ledger: container.get(TOKENS.Ledger),
@@ -73,10 +78,12 @@ export async function createDelegations(options: CreateDelegationsOptions): Prom
     config: container.get(TOKENS.Config),
     container,
     verify: () => verifyProjections(store),
+    subscribe: (subscription) => subscriptions.subscribe(subscription),
     async close() {
       if (closed) return;
       closed = true;
       await sweeper.stop();
+      await subscriptions.stopAll();
       await store.close();
     },
   };

@@ -3,6 +3,9 @@ import 'reflect-metadata';
 export * from './domain/index.js';
 export type * from './app/ports.js';
 export type * from './app/ledger-api.js';
+export type { BatchContext, SubscribeOptions, SubscriptionHandle, SubscriptionHandler, Subscriptions } from './app/subscriptions-api.js';
+export { SubscriptionFailedError } from './app/subscriptions-api.js';
+export { SubscriptionService } from './app/subscriptions.js';
 export {
   resolveConfig,
   DEFAULT_STUCK_THRESHOLD_MS,
@@ -20,6 +23,7 @@ export { servicesModule } from './app/services-module.js';
 export { configModule } from './app/config-module.js';
 export { memoryModule } from './adapters/memory/memory-module.js';
 export { MemoryDelegationStore } from './adapters/memory/memory-store.js';
+export { MemoryEventFeed } from './adapters/memory/memory-event-feed.js';
 export { VirtualClock } from './adapters/memory/virtual-clock.js';
 export { SystemClock } from './adapters/system/system-clock.js';
 export { createPinoLogger, silentLogger } from './adapters/logging/pino-logger.js';
@@ -27,6 +31,8 @@ export { verifyProjections, type VerifyReport, type ProjectionMismatch } from '.
 export { DrizzleDelegationStore } from './adapters/drizzle/drizzle-store.js';
 export { DatabaseClock } from './adapters/drizzle/database-clock.js';
 export { drizzleModule } from './adapters/drizzle/drizzle-module.js';
+export { DrizzleEventFeed } from './adapters/drizzle/event-feed.js';
+export type { DrizzleDb } from './adapters/drizzle/db.js';
 export { connectPostgres, openPglite, type Connection } from './adapters/drizzle/connections.js';
 export { migratePostgres, migratePglite, MIGRATIONS_FOLDER } from './adapters/drizzle/migrate.js';
 export { migrate } from './migrate.js';

@@ -2,6 +2,7 @@ import type {
   Classification,
   Delegation,
   DelegationEvent,
+  EventType,
   Status,
   StoredEvent,
   SweepPolicy,
@@ -81,4 +82,50 @@ export interface Logger {
   warn(fields: LogFields, message: string): void;
   error(fields: LogFields, message: string): void;
   child(fields: LogFields): Logger;
+}
+
+/** What a subscription asks the event feed for; see SubscribeOptions for the meaning of each field. */
+export type FeedRequest = {
+  readonly name: string;
+  /** Where a subscription without a checkpoint starts: after this position, or after the current end. */
+  readonly startAfter: number | 'end';
+  readonly types: readonly EventType[] | null;
+  readonly transactional: boolean;
+  /** False: the position is kept by the cursor only (a tail), nothing is written. */
+  readonly durable: boolean;
+};
+
+/** Receives one batch; `transaction` is the open database transaction in transactional mode, else null. */
+export type BatchHandler = (events: readonly StoredEvent[], transaction: unknown) => Promise<void>;
+
+export type BatchOutcome = {
+  readonly delivered: number;
+  /** The checkpoint after this call: everything up to it was handled or filtered out. */
+  readonly checkpoint: number;
+  /** The batch was full: more settled events are waiting. */
+  readonly more: boolean;
+  /** Newer positions exist that a transaction still in flight could precede: ask again soon. */
+  readonly unsettled: boolean;
+};
+
+/** One subscription's reader: delivers settled events in position order and moves its checkpoint. */
+export interface FeedCursor {
+  /**
+   * Reads up to `limit` settled events after the checkpoint, hands them to `handle` and saves the
+   * checkpoint after them (in one transaction when the request is transactional). When `handle`
+   * throws, the checkpoint stays and the error propagates.
+   */
+  next(limit: number, handle: BatchHandler): Promise<BatchOutcome>;
+  close(): Promise<void>;
+}
+
+/** The event log as subscribers read it, with a wake-up when events are appended. */
+export interface EventFeed {
+  /** Whether a handler can write in the checkpoint's transaction (database stores only). */
+  readonly supportsTransactions: boolean;
+  open(request: FeedRequest): FeedCursor;
+  /** A mark to pass to waitForAppend: appends after it wake the waiter at once. */
+  mark(): number;
+  /** Resolves when events may have been appended since `since`, after `timeoutMs`, or on abort. */
+  waitForAppend(since: number, timeoutMs: number, abort: AbortSignal): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { ContainerModule } from 'inversify';
 import { LedgerService } from './ledger.js';
+import { SubscriptionService } from './subscriptions.js';
 import { SweeperService } from './sweeper.js';
 import { TOKENS } from './tokens.js';
 
@@ -7,4 +8,5 @@ import { TOKENS } from './tokens.js';
 export const servicesModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Ledger).to(LedgerService).inSingletonScope();
   bind(TOKENS.Sweeper).to(SweeperService).inSingletonScope();
+  bind(TOKENS.Subscriptions).to(SubscriptionService).inSingletonScope();
 });

@@ -1,7 +1,8 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { DelegationsConfig } from './config.js';
-import type { Clock, DelegationStore, Logger } from './ports.js';
+import type { Clock, DelegationStore, EventFeed, Logger } from './ports.js';
 import type { Ledger, Sweeper } from './ledger-api.js';
+import type { Subscriptions } from './subscriptions-api.js';
 
 /** Every DI token in one place; `Symbol.for` so two copies of the library still agree. */
 export const TOKENS = {
@@ -11,4 +12,6 @@ export const TOKENS = {
   Config: Symbol.for('delegations.Config') as ServiceIdentifier<DelegationsConfig>,
   Ledger: Symbol.for('delegations.Ledger') as ServiceIdentifier<Ledger>,
   Sweeper: Symbol.for('delegations.Sweeper') as ServiceIdentifier<Sweeper>,
+  EventFeed: Symbol.for('delegations.EventFeed') as ServiceIdentifier<EventFeed>,
+  Subscriptions: Symbol.for('delegations.Subscriptions') as ServiceIdentifier<Subscriptions>,
 } as const;

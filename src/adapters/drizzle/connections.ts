@@ -4,10 +4,13 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { DrizzleDb } from './db.js';
 import { migratePglite, migratePostgres } from './migrate.js';
+import { postgresNotifications, type DatabaseNotifications } from './notifications.js';
 import * as schema from './schema/index.js';
 
 export type Connection = {
   readonly db: DrizzleDb;
+  /** Subscription wake-ups across processes (PostgreSQL); without them other processes' subscribers poll. */
+  readonly notifications?: DatabaseNotifications | undefined;
   /** Ends what this connection owns; a pool the host passed in stays open. */
   close(): Promise<void>;
 };
@@ -25,6 +28,9 @@ export async function connectPostgres(options: PostgresConnectionOptions): Promi
   }
   const owned = options.pool === undefined;
   const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+  // An idle client the server dropped (restart, failover) is discarded by the pool and the next
+  // query opens a new one; unhandled, the pool's 'error' event would end the process.
+  if (owned) pool.on('error', () => undefined);
   try {
     if (options.migrate ?? true) await migratePostgres(pool);
   } catch (error) {
@@ -34,6 +40,7 @@ export async function connectPostgres(options: PostgresConnectionOptions): Promi
   return {
     pool,
     db: drizzlePg(pool, { schema }) as unknown as DrizzleDb,
+    notifications: postgresNotifications(pool),
     close: async () => {
       if (owned) await pool.end();
     },

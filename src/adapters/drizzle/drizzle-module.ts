@@ -1,16 +1,30 @@
 import { ContainerModule } from 'inversify';
+import { ChangeSignal } from '../../app/change-signal.js';
 import type { Clock } from '../../app/ports.js';
 import { TOKENS } from '../../app/tokens.js';
+import { silentLogger } from '../logging/pino-logger.js';
 import type { Connection } from './connections.js';
 import { DatabaseClock } from './database-clock.js';
 import { DrizzleDelegationStore } from './drizzle-store.js';
+import { DrizzleEventFeed } from './event-feed.js';
 
 /** The Drizzle adapter family over an open connection; the database's clock unless a clock is given. */
 export function drizzleModule(connection: Connection, options: { clock?: Clock; sweepBatchSize?: number } = {}): ContainerModule {
   return new ContainerModule(({ bind }) => {
+    const appended = new ChangeSignal();
+    const onEventsAppended = () => {
+      appended.notify();
+      connection.notifications?.announce();
+    };
     bind(TOKENS.Store).toConstantValue(
-      new DrizzleDelegationStore(connection.db, { sweepBatchSize: options.sweepBatchSize, onClose: () => connection.close() }),
+      new DrizzleDelegationStore(connection.db, { sweepBatchSize: options.sweepBatchSize, onClose: () => connection.close(), onEventsAppended }),
     );
     bind(TOKENS.Clock).toConstantValue(options.clock ?? new DatabaseClock(connection.db));
+    bind(TOKENS.EventFeed)
+      .toDynamicValue((context) => {
+        const logger = context.get(TOKENS.Logger, { optional: true }) ?? silentLogger;
+        return new DrizzleEventFeed(connection.db, appended, connection.notifications, logger);
+      })
+      .inSingletonScope();
   });
 }

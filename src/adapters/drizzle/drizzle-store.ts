@@ -30,6 +30,8 @@ export type DrizzleStoreOptions = {
   readonly sweepBatchSize?: number;
   /** Called by close(): ends the connection the store owns (nothing for a host's pool). */
   readonly onClose?: () => Promise<void>;
+  /** Called after a write that appended events has committed (subscriptions' wake-up). */
+  readonly onEventsAppended?: () => void;
 };
 
 /** The store on PostgreSQL or PGlite through one Drizzle code path. Every write is one statement. */
@@ -64,8 +66,9 @@ export class DrizzleDelegationStore implements DelegationStore {
       RETURNING ${EVENT_COLUMNS}`,
     );
     const [stored] = rows;
-    if (stored !== undefined) return { inserted: true, delegation, event: toStoredEvent(stored) };
-    return this.conflictOf(delegation);
+    if (stored === undefined) return this.conflictOf(delegation);
+    this.options.onEventsAppended?.();
+    return { inserted: true, delegation, event: toStoredEvent(stored) };
   }
 
   async append(request: AppendRequest): Promise<{ delegation: Delegation; events: StoredEvent[] }> {
@@ -99,6 +102,7 @@ export class DrizzleDelegationStore implements DelegationStore {
     if (row === undefined || row.delegation === null || row.delegation === undefined) {
       throw new ConcurrencyError(request.delegationId, expectedVersion);
     }
+    this.options.onEventsAppended?.();
     return { delegation: toDelegation(json(row.delegation) as Row), events: (json(row.events) as Row[]).map(toStoredEvent) };
   }
 
@@ -169,6 +173,7 @@ export class DrizzleDelegationStore implements DelegationStore {
       // A full batch means a backlog larger than one statement should lock; anything less was everything.
       if (found < this.sweepBatchSize || batch.length === 0) break;
     }
+    if (events.length > 0) this.options.onEventsAppended?.();
     const count = (type: string) => events.filter((event) => event.type === type).length;
     return { deadlineFailures: count('failed'), stuckMarked: count('marked_stuck'), scanned, events };
   }

@@ -23,6 +23,7 @@ import type {
   StreamSnapshot,
   SweepTally,
 } from '../../app/ports.js';
+import { ChangeSignal } from '../../app/change-signal.js';
 
 /**
  * The store in process memory, with the optimistic-concurrency behaviour of the
@@ -34,6 +35,8 @@ export class MemoryDelegationStore implements DelegationStore {
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly idempotency = new Map<string, string>();
   private position = 0;
+  /** Fires after every append, for subscribers in this process. */
+  readonly appended = new ChangeSignal();
 
   async insert(delegation: Delegation, event: DelegationEvent): Promise<InsertResult> {
     const existingId = this.rows.get(delegation.delegationId);
@@ -140,6 +143,7 @@ export class MemoryDelegationStore implements DelegationStore {
     const stored = events.map((event, index) => ({ ...event, version: fromVersion + index + 1, position: ++this.position }) as StoredEvent);
     stream.push(...stored);
     this.streams.set(delegationId, stream);
+    if (stored.length > 0) this.appended.notify();
     return stored;
   }
 }
