@@ -9,6 +9,11 @@ const USAGE = 2;
 /** Parses argv, runs the command and turns what it threw into an exit code and one line on stderr. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = createProgram();
+  // `delegations list | head` closes the pipe early: that is the reader's choice, not a failure.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   try {
     await program.parseAsync([...argv]);
     return Number(process.exitCode ?? SUCCESS);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Delegation, StoredEvent } from '../../../domain/index.js';
 import { CommandFailed } from '../errors.js';
-import { fields, JSON_FLAG, print, printJson, table, type OutputOptions } from '../output.js';
+import { fields, JSON_FLAG, print, printJson, table, type Cell, type OutputOptions } from '../output.js';
 import { addStoreOptions, withStore } from '../store.js';
 
 export function register(program: Command): void {
@@ -42,10 +42,10 @@ export function stateFields(d: Delegation): string {
   });
 }
 
-export function historyTable(events: readonly StoredEvent[]): string {
+export function historyTable(events: readonly StoredEvent[], time: (at: Date) => Cell = (at) => at): string {
   return table(
     ['v', 'position', 'at', 'event', 'from', 'to', 'actor', 'attempt', 'details'],
-    events.map((e) => [e.version, e.position, e.occurredAt, e.type, e.fromStatus, e.toStatus, e.actor, e.attempt, details(e)]),
+    events.map((e) => [e.version, e.position, time(e.occurredAt), e.type, e.fromStatus, e.toStatus, e.actor, e.attempt, details(e)]),
   );
 }
 
