@@ -1,0 +1,84 @@
+import type { Delegations } from '../src/index.js';
+import { rotate, type BenchContext } from './lib/context.js';
+import { statusFixtureIds, type StatusFixture } from './lib/fixtures.js';
+import { postgresLibrary } from './lib/library.js';
+import { expectSame, figure, median, throughput, type Figure } from './lib/measure.js';
+import { benchPool } from './lib/postgres.js';
+import { pgTarget, type SqlTarget } from './lib/sql-target.js';
+import { reset } from './transitions.js';
+
+const SECTION = '3. heartbeats per second (PostgreSQL, in_progress rows)';
+const POOL_SIZE = 16;
+const BATCH = 1_000;
+
+type Case = { readonly name: string; readonly batch: number; readonly concurrency: number };
+
+const RAW_ONE = `UPDATE delegations SET last_heartbeat = GREATEST(last_heartbeat, now())
+  WHERE delegation_id = $1 AND status = 'in_progress'`;
+const RAW_MANY = `UPDATE delegations d SET last_heartbeat = GREATEST(d.last_heartbeat, now())
+  FROM unnest($1::text[]) AS b(id) WHERE d.delegation_id = b.id AND d.status = 'in_progress'`;
+
+/** One unit of work (a beat, or a batch of beats) for each side; returns the beats recorded. */
+function sides(lib: Delegations, target: SqlTarget, batch: number) {
+  if (batch === 1) {
+    return {
+      ledger: async (ids: string[]) => ((await lib.ledger.heartbeat(ids[0] as string)).outcome === 'recorded' ? 1 : 0),
+      raw: async (ids: string[]) => Number((await target.query(RAW_ONE, ids)).rowCount),
+    };
+  }
+  return {
+    ledger: async (ids: string[]) => (await lib.ledger.heartbeatMany(ids)).filter((o) => o.outcome === 'recorded').length,
+    raw: async (ids: string[]) => Number((await target.query(RAW_MANY, [ids])).rowCount),
+  };
+}
+
+export async function heartbeatSection(ctx: BenchContext): Promise<Figure[]> {
+  const rows = ctx.quick ? 8_000 : 16_000;
+  const fixture: StatusFixture = { prefix: 'h', count: rows, status: 'in_progress' };
+  const ids = statusFixtureIds(fixture);
+  const cases: Case[] = [
+    { name: 'one call per heartbeat, concurrency 1', batch: 1, concurrency: 1 },
+    { name: 'one call per heartbeat, concurrency 16', batch: 1, concurrency: 16 },
+    { name: `heartbeatMany, batches of ${BATCH}, concurrency 1`, batch: BATCH, concurrency: 1 },
+    { name: `heartbeatMany, batches of ${BATCH}, concurrency 4`, batch: BATCH, concurrency: 4 },
+  ];
+  const lib = await postgresLibrary(POOL_SIZE);
+  const pool = benchPool(POOL_SIZE);
+  const target = pgTarget(pool);
+  const figures: Figure[] = [];
+  try {
+    for (const c of cases) {
+      const units = Math.round((c.batch === 1 ? (ctx.quick ? 1_000 : 4_000) : ctx.quick ? 24_000 : 96_000) / c.batch);
+      const side = sides(lib, target, c.batch);
+      const runs = { ledger: [] as number[], raw: [] as number[] };
+      for (let round = 0; round < ctx.rounds; round += 1) {
+        ctx.progress(`heartbeats: ${c.name}, round ${round + 1}`);
+        await reset(target, [fixture]);
+        await throughput(2 * POOL_SIZE, POOL_SIZE, (i) => side.ledger([ids[i] as string]));
+        await throughput(2 * POOL_SIZE, POOL_SIZE, (i) => side.raw([ids[i] as string]));
+        for (const who of rotate(['ledger', 'raw'] as const, round)) {
+          let beats = 0;
+          // Consecutive units take disjoint slices of the rows, so concurrent batches never wait on each other's locks.
+          const unit = async (i: number) => {
+            const start = (i * c.batch) % rows;
+            const recorded = await side[who](ids.slice(start, start + c.batch));
+            beats += recorded;
+          };
+          const perSecond = await throughput(units, c.concurrency, unit);
+          runs[who].push(perSecond * c.batch);
+          expectSame(`${who} heartbeats recorded`, units * c.batch, beats);
+        }
+      }
+      const ratio = median(runs.ledger) / median(runs.raw);
+      const target30k = c.batch > 1 ? { target: '>= 30,000/s', met: median(runs.ledger) >= 30_000 } : {};
+      figures.push(
+        figure(SECTION, `ledger ${c.name}`, 'beats/s', runs.ledger, { label: 'ledger / raw', value: ratio, ...target30k }),
+        figure(SECTION, `raw SQL ${c.batch === 1 ? 'UPDATE per beat' : 'UPDATE ... FROM unnest(ids)'}, ${c.name.split(', ').slice(-1)[0]}`, 'beats/s', runs.raw),
+      );
+    }
+    return figures;
+  } finally {
+    await lib.close();
+    await pool.end();
+  }
+}

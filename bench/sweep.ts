@@ -1,0 +1,114 @@
+import type { Delegations } from '../src/index.js';
+import { handWrittenSweep, seedSweep } from './lib/competitors.js';
+import { rotate, type BenchContext } from './lib/context.js';
+import { sweepFixtureSql, TRUNCATE, type SweepFixture } from './lib/fixtures.js';
+import { postgresLibrary } from './lib/library.js';
+import { expectSame, figure, median, timeMs, type Figure } from './lib/measure.js';
+import { benchPool } from './lib/postgres.js';
+import { load, pgTarget, type SqlTarget } from './lib/sql-target.js';
+
+const SECTION = '1. sweep (PostgreSQL)';
+type Variant = 'library' | 'seed' | 'hand';
+
+/** Each variant's sweep; every one must move exactly the fixture's due rows. */
+function sweepers(lib: Delegations, target: SqlTarget): Record<Variant, () => Promise<number>> {
+  return {
+    library: async () => {
+      const result = await lib.sweeper.sweep();
+      if (result.errors > 0) throw new Error('the library sweep failed');
+      return result.deadlineFailures + result.stuckMarked;
+    },
+    seed: () => seedSweep(target),
+    hand: () => handWrittenSweep(target),
+  };
+}
+
+async function timedSweep(target: SqlTarget, fixture: SweepFixture, run: () => Promise<number>): Promise<number> {
+  await target.query(TRUNCATE);
+  await load(target, sweepFixtureSql(fixture));
+  let moved = 0;
+  const ms = await timeMs(async () => (moved = await run()));
+  expectSame('rows moved by a sweep', fixture.due, moved);
+  return ms;
+}
+
+export async function sweepSection(ctx: BenchContext): Promise<Figure[]> {
+  const s = (n: number) => Math.round(n / ctx.scale);
+  const lib = await postgresLibrary(4);
+  const pool = benchPool(4);
+  const target = pgTarget(pool);
+  const run = sweepers(lib, target);
+  try {
+    const head: SweepFixture = { inFlight: s(100_000), due: s(10_000), terminal: s(400_000) };
+    const label = `${head.inFlight.toLocaleString('en')} in flight, ${head.due.toLocaleString('en')} due, ${head.terminal.toLocaleString('en')} terminal`;
+    const runs: Record<Variant, number[]> = { library: [], seed: [], hand: [] };
+    for (let round = 0; round < ctx.rounds; round += 1) {
+      for (const variant of rotate(['library', 'seed', 'hand'] as const, round)) {
+        ctx.progress(`sweep ${variant}, round ${round + 1}`);
+        runs[variant].push(await timedSweep(target, head, run[variant]));
+      }
+    }
+    const lib10k = median(runs.library);
+    const figures = [
+      figure(SECTION, `library sweep (sweeper.sweep), ${label}`, 'ms', runs.library, {
+        label: 'library / hand-written', value: lib10k / median(runs.hand), target: '<= 1.5', met: lib10k / median(runs.hand) <= 1.5,
+      }),
+      figure(SECTION, `seed per-row algorithm (raw pg, a transaction per row), same data`, 'ms', runs.seed, {
+        label: 'seed / library', value: median(runs.seed) / lib10k, target: '>= 20', met: median(runs.seed) / lib10k >= 20,
+      }),
+      figure(SECTION, `hand-written single statement (lower bound), same data`, 'ms', runs.hand),
+    ];
+    figures.push(...(await nothingDue(ctx, target, run, { ...head, due: 0 })));
+    figures.push(...(await scaling(ctx, target, run.library, runs.library)));
+    return figures;
+  } finally {
+    await lib.close();
+    await pool.end();
+  }
+}
+
+async function nothingDue(ctx: BenchContext, target: SqlTarget, run: Record<Variant, () => Promise<number>>, fixture: SweepFixture) {
+  ctx.progress('sweep with nothing due');
+  await target.query(TRUNCATE);
+  await load(target, sweepFixtureSql(fixture));
+  const runs: Record<'library' | 'hand', number[]> = { library: [], hand: [] };
+  for (let round = 0; round < Math.max(ctx.rounds, 5); round += 1) {
+    for (const variant of rotate(['library', 'hand'] as const, round)) {
+      let moved = -1;
+      runs[variant].push(await timeMs(async () => (moved = await run[variant]())));
+      expectSame('rows moved with nothing due', 0, moved);
+    }
+  }
+  return [
+    figure(SECTION, `library sweep, nothing due (${fixture.inFlight.toLocaleString('en')} in flight, ${fixture.terminal.toLocaleString('en')} terminal)`, 'ms', runs.library, {
+      label: 'library / hand-written', value: median(runs.library) / median(runs.hand),
+    }),
+    figure(SECTION, `hand-written statement, nothing due`, 'ms', runs.hand),
+  ];
+}
+
+/** Does terminal history cost the sweep anything? The same in-flight rows with and without it. */
+async function scaling(ctx: BenchContext, target: SqlTarget, run: () => Promise<number>, headline: number[]): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const terminal = Math.round(400_000 / ctx.scale);
+  for (const inFlight of [1_000, 10_000, 100_000].map((n) => Math.round(n / ctx.scale))) {
+    const runs = { with: [] as number[], without: [] as number[] };
+    const reuse = inFlight === Math.round(100_000 / ctx.scale);
+    for (let round = 0; round < ctx.rounds; round += 1) {
+      ctx.progress(`sweep scaling at ${inFlight} in flight, round ${round + 1}`);
+      for (const side of rotate(['with', 'without'] as const, round)) {
+        if (side === 'with' && reuse) continue;
+        runs[side].push(await timedSweep(target, { inFlight, due: inFlight / 10, terminal: side === 'with' ? terminal : 0 }, run));
+      }
+    }
+    if (reuse) runs.with = headline;
+    const n = inFlight.toLocaleString('en');
+    figures.push(
+      figure(SECTION, `scaling: ${n} in flight (10% due), no terminal rows`, 'ms', runs.without),
+      figure(SECTION, `scaling: ${n} in flight (10% due), +${terminal.toLocaleString('en')} terminal${reuse ? ' (headline runs)' : ''}`, 'ms', runs.with, {
+        label: 'with / without terminal', value: median(runs.with) / median(runs.without),
+      }),
+    );
+  }
+  return figures;
+}
