@@ -1,0 +1,93 @@
+import { runFleet, type FleetRun, type FleetRunOptions } from './fleet-run.js';
+import { planFleet, type AgentPlan } from './fleet.js';
+import { settingResult, type SettingResult } from './metrics.js';
+import { observe, type AgentVerdict } from './observe.js';
+import { resolveOptions, type ResolvedOptions, type SimulationOptions } from './options.js';
+import { FATES, longestSilenceSeconds, type Fate } from './profiles.js';
+import { recommend, type Recommendation } from './recommend.js';
+import type { SweepSetting } from './services.js';
+
+export type ProfileSummary = {
+  readonly name: string;
+  readonly agents: number;
+  readonly longestSilenceSeconds: number;
+  readonly deadlineSeconds: number;
+};
+
+export type SimulationReport = {
+  readonly seed: number;
+  readonly agents: number;
+  readonly hours: number;
+  readonly maxFalsePositiveRate: number;
+  readonly profiles: readonly ProfileSummary[];
+  /** How many agents were dealt each fate (the same fleet runs under every setting). */
+  readonly fates: Readonly<Record<Fate, number>>;
+  readonly settings: readonly SettingResult[];
+  readonly recommendation: Recommendation;
+};
+
+export type SettingRun = { readonly run: FleetRun; readonly verdicts: AgentVerdict[]; readonly result: SettingResult };
+
+/**
+ * Runs the same seeded fleet under every (threshold, interval) pair, each on a
+ * fresh container of the real services, and scores what the ledger recorded
+ * against what the agents really did. Same options, same report.
+ */
+export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
+  const resolved = resolveOptions(options);
+  const plans = planFleet({ agents: resolved.agents, horizonMs: Math.round(resolved.hours * 3_600_000), seed: resolved.seed, profiles: resolved.profiles });
+  const grid = settingsGrid(resolved);
+  const settings: SettingResult[] = [];
+  for (const [index, setting] of grid.entries()) {
+    const onProgress = progressFor(resolved, grid, index);
+    settings.push((await runSetting(plans, setting, { bootGraceMs: bootGraceMs(resolved), onProgress })).result);
+  }
+  resolved.onProgress?.({ ...describe(grid, grid.length - 1), fraction: 1 });
+  return {
+    seed: resolved.seed,
+    agents: resolved.agents,
+    hours: resolved.hours,
+    maxFalsePositiveRate: resolved.maxFalsePositiveRate,
+    profiles: resolved.profiles.map((p) => ({
+      name: p.name,
+      agents: plans.filter((plan) => plan.profile === p).length,
+      longestSilenceSeconds: longestSilenceSeconds(p),
+      deadlineSeconds: p.deadlineSeconds,
+    })),
+    fates: Object.fromEntries(FATES.map((fate) => [fate, plans.filter((p) => p.fate === fate).length])) as Record<Fate, number>,
+    settings,
+    recommendation: recommend(settings, resolved.maxFalsePositiveRate),
+  };
+}
+
+/** One setting, with the per-agent verdicts kept: what tests and deeper analyses read. */
+export async function runSetting(plans: readonly AgentPlan[], setting: SweepSetting, options: FleetRunOptions = {}): Promise<SettingRun> {
+  const run = await runFleet(plans, setting, options);
+  const verdicts = await observe(run);
+  return { run, verdicts, result: settingResult(run, verdicts) };
+}
+
+export function settingsGrid(options: Pick<ResolvedOptions, 'thresholdsSeconds' | 'intervalsSeconds'>): SweepSetting[] {
+  return options.thresholdsSeconds.flatMap((threshold) =>
+    options.intervalsSeconds.map((interval) => ({ thresholdMs: threshold * 1000, intervalMs: interval * 1000 })),
+  );
+}
+
+function bootGraceMs(options: ResolvedOptions): number | undefined {
+  return options.bootGraceSeconds === undefined ? undefined : options.bootGraceSeconds * 1000;
+}
+
+function progressFor(options: ResolvedOptions, grid: readonly SweepSetting[], index: number): FleetRunOptions['onProgress'] {
+  const report = options.onProgress;
+  if (report === undefined) return undefined;
+  report({ ...describe(grid, index), fraction: index / grid.length });
+  return (virtualMs, expectedEndMs) => {
+    const within = Math.min(1, virtualMs / Math.max(1, expectedEndMs));
+    report({ ...describe(grid, index), fraction: (index + within) / grid.length });
+  };
+}
+
+function describe(grid: readonly SweepSetting[], index: number) {
+  const setting = grid[index] as SweepSetting;
+  return { setting: index, settings: grid.length, thresholdSeconds: setting.thresholdMs / 1000, intervalSeconds: setting.intervalMs / 1000 };
+}
