@@ -7,6 +7,7 @@ import * as migrate from './commands/migrate.js';
 import * as retry from './commands/retry.js';
 import * as run from './commands/run.js';
 import * as show from './commands/show.js';
+import * as simulate from './commands/simulate.js';
 import * as stats from './commands/stats.js';
 import * as sweep from './commands/sweep.js';
 import * as verify from './commands/verify.js';
@@ -15,7 +16,7 @@ import * as verify from './commands/verify.js';
 export type CommandModule = { readonly register: (program: Command) => void };
 
 /** Listed in the order `delegations --help` shows them. */
-export const COMMANDS: readonly CommandModule[] = [run, migrate, sweep, list, show, stats, retry, cancel, verify, demo];
+export const COMMANDS: readonly CommandModule[] = [run, migrate, sweep, list, show, stats, retry, cancel, verify, demo, simulate];
 
 export function createProgram(commands: readonly CommandModule[] = COMMANDS): Command {
   const program = new Command('delegations')

@@ -1,0 +1,115 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import {
+  DEFAULT_INTERVALS_SECONDS,
+  DEFAULT_MAX_FALSE_POSITIVE_RATE,
+  DEFAULT_THRESHOLDS_SECONDS,
+  formatJson,
+  formatSvg,
+  formatTable,
+  loadProfileFile,
+  progressBar,
+  simulate,
+} from '../../simulator/index.js';
+import { InvalidInputError } from '../../../domain/index.js';
+import { UsageError } from '../errors.js';
+
+type SimulateFlags = {
+  readonly agents: string;
+  readonly hours: string;
+  readonly seed: string;
+  readonly thresholds: string;
+  readonly intervals: string;
+  readonly profiles?: string;
+  readonly maxFalsePositiveRate: string;
+  readonly json?: boolean;
+  readonly svg?: string;
+};
+
+export function register(program: Command): void {
+  program
+    .command('simulate')
+    .description('run a simulated fleet through the real ledger and sweeper to choose a stuck threshold and sweep interval')
+    .option('--agents <n>', 'agents in the fleet, arriving spread over --hours', '2000')
+    .option('--hours <h>', 'virtual hours over which the agents arrive', '6')
+    .option('--seed <n>', 'the same seed gives the same fleet and a byte-identical report', '1')
+    .option('--thresholds <seconds,...>', 'stuck thresholds to try', DEFAULT_THRESHOLDS_SECONDS.join(','))
+    .option('--intervals <seconds,...>', 'sweep intervals to try (every pair with --thresholds)', DEFAULT_INTERVALS_SECONDS.join(','))
+    .option('--profiles <file>', 'agent profiles as JSON (default: built-in streaming, coding and batch agents)')
+    .option('--max-false-positive-rate <rate>', 'recommend the smallest threshold under this share of live agents marked stuck', String(DEFAULT_MAX_FALSE_POSITIVE_RATE))
+    .option('--json', 'print the report as JSON instead of a table')
+    .option('--svg <file>', 'also write a plot of detection latency against false positives')
+    .action(async (flags: SimulateFlags) => {
+      const options = {
+        agents: integer('--agents', flags.agents),
+        hours: positiveNumber('--hours', flags.hours),
+        seed: integer('--seed', flags.seed, 0),
+        thresholdsSeconds: secondsList('--thresholds', flags.thresholds),
+        intervalsSeconds: secondsList('--intervals', flags.intervals),
+        maxFalsePositiveRate: positiveNumber('--max-false-positive-rate', flags.maxFalsePositiveRate),
+      };
+      const profiles = flags.profiles === undefined ? undefined : await profilesFrom(flags.profiles);
+      const bar = progressBar(process.stderr);
+      const report = await simulate({ ...options, profiles, onProgress: bar?.update })
+        .catch(asUsageError)
+        .finally(() => bar?.done());
+      if (flags.svg !== undefined) await writeSvg(flags.svg, formatSvg(report));
+      process.stdout.write(flags.json === true ? formatJson(report) : formatTable(report));
+    });
+}
+
+function integer(flag: string, raw: string, min = 1): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`${flag}: must be an integer of at least ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+function positiveNumber(flag: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) throw new UsageError(`${flag}: must be a number greater than 0, got "${raw}"`);
+  return value;
+}
+
+/** "60,120,300" (seconds); one value runs a single setting. */
+function secondsList(flag: string, raw: string): number[] {
+  const parts = raw.split(',').map((part) => part.trim());
+  if (parts.some((part) => !/^\d+$/.test(part) || Number(part) === 0)) {
+    throw new UsageError(`${flag}: must be positive whole seconds separated by commas, got "${raw}"`);
+  }
+  return parts.map(Number);
+}
+
+const FLAGS: Readonly<Record<string, string>> = {
+  agents: '--agents',
+  hours: '--hours',
+  seed: '--seed',
+  thresholds: '--thresholds',
+  intervals: '--intervals',
+  maxFalsePositiveRate: '--max-false-positive-rate',
+};
+
+/** The library names its options; the command line names its flags. */
+function asUsageError(error: unknown): never {
+  const flag = error instanceof InvalidInputError ? FLAGS[error.field] : undefined;
+  if (error instanceof InvalidInputError && flag !== undefined) throw new UsageError(`${flag}: ${error.problem}`);
+  throw error;
+}
+
+async function profilesFrom(path: string) {
+  try {
+    return await loadProfileFile(path);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(`--profiles ${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+async function writeSvg(path: string, svg: string): Promise<void> {
+  try {
+    await writeFile(path, svg);
+  } catch (error) {
+    throw new UsageError(`--svg: cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}

@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/delegations.js', import.meta.url));
+const SMALL = ['--agents', '80', '--hours', '1', '--seed', '3', '--thresholds', '60,600', '--intervals', '60'];
+
+type Ran = { readonly code: number | null; readonly stdout: string; readonly stderr: string };
+
+/** Runs the real launcher as its own process, the way an operator would. */
+function delegations(...args: string[]): Promise<Ran> {
+  return new Promise((resolve) => {
+    const env = { ...process.env, LOG_LEVEL: 'silent' };
+    const child = execFile(process.execPath, [BIN, 'simulate', ...args], { encoding: 'utf8', env }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : child.exitCode, stdout, stderr });
+    });
+  });
+}
+
+/** Well-formed enough to render: one <svg> root with the SVG namespace, every tag closed in order. */
+function checkSvg(text: string): void {
+  expect(text.trimStart().startsWith('<svg ')).toBe(true);
+  expect(text).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  const open: string[] = [];
+  let roots = 0;
+  for (const [, closing, name, selfClosing] of text.matchAll(/<(\/?)([a-zA-Z][\w:-]*)[^>]*?(\/?)>/g)) {
+    if (closing) expect(open.pop()).toBe(name);
+    else if (!selfClosing) {
+      if (open.length === 0) roots += 1;
+      open.push(name as string);
+    }
+  }
+  expect(open).toEqual([]);
+  expect(roots).toBe(1);
+}
+
+describe('delegations simulate', () => {
+  it('prints the table and a recommendation, and writes a valid SVG', async () => {
+    const svg = join(mkdtempSync(join(tmpdir(), 'simulate-')), 'plot.svg');
+    const run = await delegations(...SMALL, '--svg', svg);
+    expect(run.stderr).not.toContain('\r');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/threshold\s+interval\s+detect p50/);
+    expect(run.stdout).toMatch(/^Recommendation: /m);
+    checkSvg(readFileSync(svg, 'utf8'));
+  });
+
+  it('prints byte-identical JSON for the same seed, from separate processes', async () => {
+    const [first, second] = await Promise.all([delegations(...SMALL, '--json'), delegations(...SMALL, '--json')]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    const report = JSON.parse(first.stdout);
+    expect(report).toMatchObject({ seed: 3, agents: 80, hours: 1 });
+    expect(report.settings).toHaveLength(2);
+  });
+
+  it('exits 2 with one line on stderr for usage errors', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--agents', 'many'], /--agents: must be an integer/],
+      [['--thresholds', '60,soon'], /--thresholds: must be positive whole seconds/],
+      [['--hours', '100000'], /--hours: must be a number/],
+      [['--bogus'], /unknown option '--bogus'/],
+      [['--profiles', '/nonexistent/profiles.json'], /--profiles .*ENOENT/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => delegations(...args)));
+    runs.forEach((run, i) => {
+      const [args, message] = cases[i] as [string[], RegExp];
+      expect({ args, code: run.code, stdout: run.stdout, lines: run.stderr.trim().split('\n').length }).toEqual({ args, code: 2, stdout: '', lines: 1 });
+      expect(run.stderr).toMatch(message);
+    });
+  });
+
+  it('names the bad field of a profiles file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'simulate-')), 'profiles.json');
+    writeFileSync(file, JSON.stringify({ profiles: [{ name: 'x', weight: 1 }] }));
+    const run = await delegations('--profiles', file);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/profiles\[0\]\.bootSeconds/);
+  });
+});
