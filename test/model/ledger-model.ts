@@ -254,6 +254,24 @@ class AdvanceCmd implements Cmd {
   toString = () => `advance(${this.ms}ms)`;
 }
 
+/** Moves the clock onto an edge of one delegation (its deadline, or the end of its silence allowance), or one ms past it. */
+class AdvanceToEdgeCmd extends OnDelegation {
+  constructor(
+    index: number,
+    readonly edge: 'deadline' | 'silence',
+    readonly past: 0 | 1,
+  ) {
+    super(index);
+  }
+  async run(m: LedgerModel, r: LedgerReal): Promise<void> {
+    const item = pick(m, this.index);
+    const edge = this.edge === 'deadline' ? item.deadline : item.lastSign === null ? null : item.lastSign + (item.timeoutMs ?? MODEL_THRESHOLD_MS);
+    if (edge === null || edge + this.past <= m.now) return;
+    await new AdvanceCmd(edge + this.past - m.now).run(m, r);
+  }
+  toString = () => `advanceTo(#${this.index} ${this.edge}${this.past ? ' + 1ms' : ''})`;
+}
+
 class SweepCmd implements Cmd {
   check = () => true;
   async run(m: LedgerModel, r: LedgerReal): Promise<void> {
@@ -285,6 +303,7 @@ export const ledgerCommand: fc.Arbitrary<Cmd> = fc.oneof(
   weighted(3, fc.tuple(index, attempt).map(([i, a]) => new HeartbeatCmd(i, a))),
   weighted(2, index.map((i) => new RetryCmd(i))),
   weighted(4, fc.oneof(fc.integer({ min: 1, max: 90_000 }), fc.constantFrom(1, MODEL_THRESHOLD_MS, MODEL_THRESHOLD_MS + 1)).map((ms) => new AdvanceCmd(ms))),
+  weighted(2, fc.tuple(index, fc.constantFrom('deadline' as const, 'silence' as const), fc.constantFrom(0 as const, 1 as const)).map(([i, edge, past]) => new AdvanceToEdgeCmd(i, edge, past))),
   weighted(3, fc.constant(new SweepCmd())),
 );
 

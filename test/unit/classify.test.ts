@@ -40,6 +40,14 @@ describe('classifyDelegation', () => {
     expect(classifyDelegation(now, row, thresholdMs).kind).not.toBe('deadline_exceeded');
   });
 
+  test.prop([rowArb(['queued', 'dispatched', 'in_progress', 'stuck']), threshold], { numRuns: RUNS })(
+    'the deadline boundary is exact: at the deadline it still runs, one millisecond later it is exceeded',
+    (row, t) => {
+      expect(classifyDelegation(row.deadline, row, t).kind).not.toBe('deadline_exceeded');
+      expect(classifyDelegation(new Date(row.deadline.getTime() + 1), row, t).kind).toBe('deadline_exceeded');
+    },
+  );
+
   test.prop([rowArb(['completed', 'failed', 'cancelled']), nowArb, threshold], { numRuns: RUNS })('terminal rows are always healthy', (row, now, t) => {
     expect(classifyDelegation(now, row, t)).toEqual({ kind: 'healthy' });
   });
@@ -48,17 +56,22 @@ describe('classifyDelegation', () => {
     expect(classifyDelegation(now, row, t).kind).not.toBe('stale_heartbeat');
   });
 
-  test.prop([rowArb(['dispatched', 'in_progress']), nowArb, fc.integer({ min: 0, max: 7_200_000 }), threshold], { numRuns: RUNS })(
-    'monotone in now: a stale row that stays silent stays stale (or hits its deadline)',
-    (row, now, laterMs, t) => {
-      const first = classifyDelegation(now, row, t);
-      fc.pre(first.kind === 'stale_heartbeat');
-      const later = new Date(now.getTime() + laterMs);
-      const second = classifyDelegation(later, row, t);
-      if (later.getTime() > row.deadline.getTime()) expect(second.kind).toBe('deadline_exceeded');
-      else expect(second).toMatchObject({ kind: 'stale_heartbeat', silentForMs: (first as { silentForMs: number }).silentForMs + laterMs });
-    },
-  );
+  test.prop(
+    [rowArb(['dispatched', 'in_progress']), offset, threshold, fc.integer({ min: 0, max: 3_600_000 }), fc.integer({ min: 0, max: 7_200_000 }), fc.integer({ min: 0, max: 7_200_000 })],
+    { numRuns: RUNS },
+  )('monotone in now: a stale row that stays silent stays stale (or hits its deadline)', (generated, activeMs, t, beyondMs, deadlineInMs, laterMs) => {
+    // Silent past its threshold by `beyondMs`, with a deadline still ahead: stale by construction.
+    const row = { ...generated, activeSince: at(activeMs) };
+    const reference = Math.max(row.activeSince.getTime(), row.lastHeartbeat?.getTime() ?? -Infinity);
+    const now = new Date(reference + (row.heartbeatTimeoutMs ?? t) + 1 + beyondMs);
+    const stale = { ...row, deadline: new Date(now.getTime() + deadlineInMs) };
+    const first = classifyDelegation(now, stale, t);
+    expect(first).toMatchObject({ kind: 'stale_heartbeat', silentForMs: (stale.heartbeatTimeoutMs ?? t) + 1 + beyondMs });
+    const later = new Date(now.getTime() + laterMs);
+    const second = classifyDelegation(later, stale, t);
+    if (laterMs > deadlineInMs) expect(second.kind).toBe('deadline_exceeded');
+    else expect(second).toMatchObject({ kind: 'stale_heartbeat', silentForMs: (first as { silentForMs: number }).silentForMs + laterMs });
+  });
 
   test.prop([rowArb(), nowArb, threshold, fc.integer({ min: 0, max: 1_800_000 })], { numRuns: RUNS })(
     'a larger threshold never flags more',
