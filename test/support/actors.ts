@@ -1,0 +1,48 @@
+import type { Logger, LogFields } from '../../src/app/ports.js';
+
+/** Counts log lines by message; a test reads how often the services lost a race and decided again. */
+export function countingLogger(): Logger & { count(message: string): number; errors: LogFields[] } {
+  const counts = new Map<string, number>();
+  const errors: LogFields[] = [];
+  const note = (message: string) => void counts.set(message, (counts.get(message) ?? 0) + 1);
+  const logger = {
+    errors,
+    count: (message: string) => counts.get(message) ?? 0,
+    debug: (_: LogFields, message: string) => note(message),
+    info: (_: LogFields, message: string) => note(message),
+    warn: (_: LogFields, message: string) => note(message),
+    error: (fields: LogFields, message: string) => {
+      errors.push(fields);
+      note(message);
+    },
+    child: () => logger,
+  };
+  return logger;
+}
+
+/** A small seeded generator (mulberry32), so a concurrency run's plan is the same every time. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+export async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await work(item);
+    }
+  });
+  await Promise.all(lanes);
+}
