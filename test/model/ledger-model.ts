@@ -1,130 +1,26 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { Delegations } from '../../src/delegations.js';
-import type { Delegation, Status } from '../../src/domain/index.js';
+import { fold, type Delegation } from '../../src/domain/index.js';
 import { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
+import { withoutHeartbeat } from '../support/memory.js';
+import { beat, EDGES, isTerminal, MODEL_THRESHOLD_MS, named, pick, request, sweep, type Item, type LedgerModel } from './model.js';
+
+export { MODEL_THRESHOLD_MS, type LedgerModel };
 
 /**
- * A model-based run of the ledger and sweeper against a deliberately simple
- * model written from DOMAIN.md (it shares no code with src/domain), reusable
- * for every store: pass a function that builds a Delegations on the given
- * clock and configuration. Each run builds one and closes it at the end.
+ * A model-based run of the ledger and sweeper against the model in model.ts,
+ * reusable for every store: pass a function that builds a Delegations on the
+ * given clock and configuration. Each run builds one and closes it at the end.
  */
-export const MODEL_THRESHOLD_MS = 60_000;
 export const MODEL_START = new Date('2026-01-01T00:00:00.000Z');
 
 export type ModelBuildOptions = { readonly clock: VirtualClock; readonly stuckThresholdMs: number; readonly bootGraceMs: number };
 export type BuildDelegations = (options: ModelBuildOptions) => Promise<Delegations>;
 export type LedgerModelRun = { readonly numRuns: number; readonly maxCommands?: number; readonly seed?: number };
 
-type Item = {
-  readonly id: string;
-  readonly key: string;
-  readonly deadline: number;
-  readonly timeoutMs: number | null;
-  status: Status;
-  attempt: number;
-  /** Events in the stream. */
-  version: number;
-  /** Last sign of life of this attempt: dispatch, start, recovery or a beat. */
-  lastSign: number | null;
-  /** A terminal delegation holds a result or error. */
-  hasDetail: boolean;
-};
-
-export type LedgerModel = { now: number; items: Item[]; graceFrom: number | null; readonly bootGraceMs: number };
 export type LedgerReal = { readonly d: Delegations; readonly clock: VirtualClock };
-type Expected = { outcome: 'applied' | 'unchanged' | 'refused' | 'recorded'; reason?: string };
 type Cmd = fc.AsyncCommand<LedgerModel, LedgerReal>;
-
-const TERMINAL: readonly Status[] = ['completed', 'failed', 'cancelled'];
-// The transition table of DOMAIN.md, copied by hand.
-const EDGES: Record<Status, readonly Status[]> = {
-  queued: ['dispatched', 'in_progress', 'stuck', 'completed', 'failed', 'cancelled'],
-  dispatched: ['in_progress', 'stuck', 'completed', 'failed', 'cancelled'],
-  in_progress: ['stuck', 'completed', 'failed', 'cancelled'],
-  stuck: ['in_progress', 'completed', 'failed', 'cancelled', 'queued'],
-  completed: [],
-  failed: [],
-  cancelled: [],
-};
-const isTerminal = (status: Status) => TERMINAL.includes(status);
-
-function fence(item: Item, attempt: number | undefined): Expected | null {
-  if (attempt === undefined || attempt === item.attempt) return null;
-  return { outcome: 'refused', reason: attempt < item.attempt ? 'stale_attempt' : 'unknown_attempt' };
-}
-
-function moveTo(m: LedgerModel, item: Item, to: Status, detail: string | undefined): void {
-  item.version += 1;
-  if (to === 'queued') {
-    item.attempt += 1;
-    item.lastSign = null;
-  }
-  if (to === 'dispatched' || to === 'in_progress') item.lastSign = m.now;
-  if (isTerminal(to)) item.hasDetail = detail !== undefined;
-  item.status = to;
-}
-
-/** What the ledger must answer to "move `item` to `to`", applied to the model. */
-function request(m: LedgerModel, item: Item, to: Status, attempt?: number, detail?: string): Expected {
-  const fenced = fence(item, attempt);
-  if (fenced !== null) return fenced;
-  if (item.status === to) {
-    // Rule 2: a replay fills a detail that is still empty, never overwrites one.
-    if (!isTerminal(to) || item.hasDetail || detail === undefined) return { outcome: 'unchanged' };
-    item.version += 1;
-    item.hasDetail = true;
-    return { outcome: 'applied' };
-  }
-  if (isTerminal(item.status)) return { outcome: 'refused', reason: 'terminal' };
-  if (!EDGES[item.status].includes(to)) return { outcome: 'refused', reason: 'not_allowed' };
-  moveTo(m, item, to, detail);
-  return { outcome: 'applied' };
-}
-
-function beat(m: LedgerModel, item: Item, attempt?: number): Expected {
-  const fenced = fence(item, attempt);
-  if (fenced !== null) return fenced;
-  if (isTerminal(item.status)) return { outcome: 'refused', reason: 'terminal' };
-  if (item.status === 'in_progress') {
-    item.lastSign = m.now;
-    return { outcome: 'recorded' };
-  }
-  moveTo(m, item, 'in_progress', undefined);
-  return { outcome: 'applied' };
-}
-
-function sweep(m: LedgerModel) {
-  m.graceFrom ??= m.now;
-  const staleRuleActive = m.now - m.graceFrom >= m.bootGraceMs;
-  let deadlineFailures = 0;
-  let stuckMarked = 0;
-  for (const item of m.items) {
-    if (isTerminal(item.status)) continue;
-    if (m.now > item.deadline) {
-      moveTo(m, item, 'failed', 'deadline exceeded');
-      deadlineFailures += 1;
-      continue;
-    }
-    const watched = item.status === 'dispatched' || item.status === 'in_progress';
-    const silent = item.lastSign !== null && m.now - item.lastSign > (item.timeoutMs ?? MODEL_THRESHOLD_MS);
-    if (staleRuleActive && watched && silent) {
-      moveTo(m, item, 'stuck', undefined);
-      stuckMarked += 1;
-    }
-  }
-  return { deadlineFailures, stuckMarked, errors: 0, scanned: deadlineFailures + stuckMarked };
-}
-
-function pick(m: Readonly<LedgerModel>, index: number): Item {
-  return m.items[index % m.items.length] as Item;
-}
-
-/** The attempt a fenced call names: relative to the current one, so it means the same thing after shrinking. */
-function named(item: Item, offset: number | undefined): number | undefined {
-  return offset === undefined || item.attempt + offset < 1 ? undefined : item.attempt + offset;
-}
 
 function agrees(actual: Delegation | null, item: Item): void {
   expect(actual, item.id).not.toBeNull();
@@ -147,6 +43,9 @@ async function historyHolds(r: LedgerReal, item: Item): Promise<void> {
   const firstTerminal = history.findIndex((e) => e.type !== 'detail_recorded' && isTerminal(e.toStatus));
   if (firstTerminal >= 0) expect(history.slice(firstTerminal + 1).every((e) => e.type === 'detail_recorded')).toBe(true);
   for (let i = 1; i < history.length; i += 1) expect(history[i]!.position).toBeGreaterThan(history[i - 1]!.position);
+  // The projection is the fold of the log, heartbeat-only fields aside (beats are not events).
+  const row = await r.d.ledger.get(item.id);
+  expect(withoutHeartbeat(fold(history) as Delegation)).toEqual(withoutHeartbeat(row as Delegation));
 }
 
 abstract class OnDelegation implements Cmd {
