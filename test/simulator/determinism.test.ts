@@ -23,6 +23,11 @@ describe('simulate is deterministic', () => {
     expect(JSON.stringify(b.settings)).not.toBe(JSON.stringify(a.settings));
   });
 
+  it('gives the same bytes whether the settings run in turn or on worker threads', async () => {
+    const [inTurn, onWorkers] = [await simulate(OPTIONS), await simulate({ ...OPTIONS, jobs: 2 })];
+    expect(formatJson(onWorkers)).toBe(formatJson(inTurn));
+  });
+
   it('runs the same fleet under every setting', async () => {
     const report = await simulate(OPTIONS);
     const created = new Set(report.settings.map((s) => s.ledgerEvents.created));

@@ -1,5 +1,6 @@
 /** The fleet simulator: choose a stuck threshold and sweep interval from evidence, on the real services. */
-export { simulate, runSetting, settingsGrid, type SimulationReport, type SettingRun, type ProfileSummary } from './simulate.js';
+export { simulate, settingsGrid, type SimulationReport, type ProfileSummary } from './simulate.js';
+export { runSetting, type SettingRun } from './run-setting.js';
 export {
   DEFAULT_INTERVALS_SECONDS,
   DEFAULT_MAX_FALSE_POSITIVE_RATE,

@@ -22,6 +22,8 @@ export type SimulationOptions = {
   readonly maxFalsePositiveRate?: number | undefined;
   /** Default: the service's own (one threshold). */
   readonly bootGraceSeconds?: number | undefined;
+  /** Worker threads simulating settings side by side (default 1: in this thread). The report is the same. */
+  readonly jobs?: number | undefined;
   readonly onProgress?: ((progress: SimulationProgress) => void) | undefined;
 };
 
@@ -34,6 +36,7 @@ export const DEFAULT_MAX_FALSE_POSITIVE_RATE = 0.01;
 const MAX_AGENTS = 1_000_000;
 const MAX_HOURS = 24 * 31;
 const MAX_SETTING_SECONDS = 7 * 24 * 60 * 60;
+const MAX_JOBS = 64;
 
 export type ResolvedOptions = Required<Omit<SimulationOptions, 'onProgress' | 'bootGraceSeconds'>> & {
   readonly bootGraceSeconds: number | undefined;
@@ -51,6 +54,7 @@ export function resolveOptions(options: SimulationOptions): ResolvedOptions {
     profiles: profilesOption(options.profiles ?? BUILT_IN_PROFILES),
     maxFalsePositiveRate: rateOption(options.maxFalsePositiveRate ?? DEFAULT_MAX_FALSE_POSITIVE_RATE),
     bootGraceSeconds: options.bootGraceSeconds === undefined ? undefined : integerIn('bootGraceSeconds', options.bootGraceSeconds, 0, MAX_SETTING_SECONDS),
+    jobs: integerIn('jobs', options.jobs ?? 1, 1, MAX_JOBS),
     onProgress: options.onProgress,
   };
 }

@@ -1,11 +1,12 @@
-import { runFleet, type FleetRun, type FleetRunOptions } from './fleet-run.js';
-import { planFleet, type AgentPlan } from './fleet.js';
-import { settingResult, type SettingResult } from './metrics.js';
-import { observe, type AgentVerdict } from './observe.js';
+import type { FleetRunOptions } from './fleet-run.js';
+import { planFleet, type AgentPlan, type FleetSpec } from './fleet.js';
+import type { SettingResult } from './metrics.js';
 import { resolveOptions, type ResolvedOptions, type SimulationOptions } from './options.js';
 import { FATES, longestSilenceSeconds, type Fate } from './profiles.js';
 import { recommend, type Recommendation } from './recommend.js';
+import { runSetting } from './run-setting.js';
 import type { SweepSetting } from './services.js';
+import { runInWorkers } from './worker-pool.js';
 
 export type ProfileSummary = {
   readonly name: string;
@@ -26,8 +27,6 @@ export type SimulationReport = {
   readonly recommendation: Recommendation;
 };
 
-export type SettingRun = { readonly run: FleetRun; readonly verdicts: AgentVerdict[]; readonly result: SettingResult };
-
 /**
  * Runs the same seeded fleet under every (threshold, interval) pair, each on a
  * fresh container of the real services, and scores what the ledger recorded
@@ -35,13 +34,10 @@ export type SettingRun = { readonly run: FleetRun; readonly verdicts: AgentVerdi
  */
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
   const resolved = resolveOptions(options);
-  const plans = planFleet({ agents: resolved.agents, horizonMs: Math.round(resolved.hours * 3_600_000), seed: resolved.seed, profiles: resolved.profiles });
+  const spec: FleetSpec = { agents: resolved.agents, horizonMs: Math.round(resolved.hours * 3_600_000), seed: resolved.seed, profiles: resolved.profiles };
+  const plans = planFleet(spec);
   const grid = settingsGrid(resolved);
-  const settings: SettingResult[] = [];
-  for (const [index, setting] of grid.entries()) {
-    const onProgress = progressFor(resolved, grid, index);
-    settings.push((await runSetting(plans, setting, { bootGraceMs: bootGraceMs(resolved), onProgress })).result);
-  }
+  const settings = resolved.jobs > 1 && grid.length > 1 ? await inWorkers(spec, grid, resolved) : await inTurn(plans, grid, resolved);
   resolved.onProgress?.({ ...describe(grid, grid.length - 1), fraction: 1 });
   return {
     seed: resolved.seed,
@@ -60,11 +56,23 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   };
 }
 
-/** One setting, with the per-agent verdicts kept: what tests and deeper analyses read. */
-export async function runSetting(plans: readonly AgentPlan[], setting: SweepSetting, options: FleetRunOptions = {}): Promise<SettingRun> {
-  const run = await runFleet(plans, setting, options);
-  const verdicts = await observe(run);
-  return { run, verdicts, result: settingResult(run, verdicts) };
+async function inTurn(plans: readonly AgentPlan[], grid: readonly SweepSetting[], options: ResolvedOptions): Promise<SettingResult[]> {
+  const settings: SettingResult[] = [];
+  for (const [index, setting] of grid.entries()) {
+    const onProgress = progressFor(options, grid, index);
+    settings.push((await runSetting(plans, setting, { bootGraceMs: bootGraceMs(options), onProgress })).result);
+  }
+  return settings;
+}
+
+function inWorkers(spec: FleetSpec, grid: readonly SweepSetting[], options: ResolvedOptions): Promise<SettingResult[]> {
+  const report = options.onProgress;
+  const within = grid.map(() => 0);
+  const onProgress = report && ((index: number, fraction: number) => {
+    within[index] = fraction;
+    report({ ...describe(grid, index), fraction: within.reduce((sum, f) => sum + f, 0) / grid.length });
+  });
+  return runInWorkers(spec, grid, { jobs: options.jobs, bootGraceMs: bootGraceMs(options), onProgress });
 }
 
 export function settingsGrid(options: Pick<ResolvedOptions, 'thresholdsSeconds' | 'intervalsSeconds'>): SweepSetting[] {

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import {
   DEFAULT_INTERVALS_SECONDS,
@@ -24,6 +25,7 @@ type SimulateFlags = {
   readonly maxFalsePositiveRate: string;
   readonly json?: boolean;
   readonly svg?: string;
+  readonly jobs: string;
 };
 
 export function register(program: Command): void {
@@ -39,6 +41,7 @@ export function register(program: Command): void {
     .option('--max-false-positive-rate <rate>', 'recommend the smallest threshold under this share of live agents marked stuck', String(DEFAULT_MAX_FALSE_POSITIVE_RATE))
     .option('--json', 'print the report as JSON instead of a table')
     .option('--svg <file>', 'also write a plot of detection latency against false positives')
+    .option('--jobs <n>', 'settings simulated side by side on worker threads (the report is the same)', String(availableParallelism()))
     .action(async (flags: SimulateFlags) => {
       const options = {
         agents: integer('--agents', flags.agents),
@@ -47,6 +50,7 @@ export function register(program: Command): void {
         thresholdsSeconds: secondsList('--thresholds', flags.thresholds),
         intervalsSeconds: secondsList('--intervals', flags.intervals),
         maxFalsePositiveRate: positiveNumber('--max-false-positive-rate', flags.maxFalsePositiveRate),
+        jobs: integer('--jobs', flags.jobs),
       };
       const profiles = flags.profiles === undefined ? undefined : await profilesFrom(flags.profiles);
       const bar = progressBar(process.stderr);
@@ -88,6 +92,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   thresholds: '--thresholds',
   intervals: '--intervals',
   maxFalsePositiveRate: '--max-false-positive-rate',
+  jobs: '--jobs',
 };
 
 /** The library names its options; the command line names its flags. */
