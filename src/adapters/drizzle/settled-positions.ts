@@ -1,6 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { query, type DrizzleDb } from './db.js';
 
+// The transactions that may be writing the log: a write lock on delegation_events, in this database.
+const WRITERS = sql`FROM pg_locks l WHERE l.locktype = 'relation' AND l.mode = 'RowExclusiveLock'
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.relation = 'delegation_events'::regclass`;
+
 /**
  * How far the log is final: the highest position P such that no transaction can
  * still commit an event at a position <= P. A reader that never reads past P
@@ -8,67 +13,64 @@ import { query, type DrizzleDb } from './db.js';
  *
  * Positions come from an identity sequence, taken before commit: a reader that has
  * seen 12 committed may later meet 11 committing. Reading `position > checkpoint`
- * alone skips 11; so does reading only rows whose transaction id is below the
- * snapshot's xmin in position order, because transaction ids and positions are not
- * taken in the same order (a transaction may get its id, then its position after
- * a younger one took a lower position). Both are shown to skip in
- * test/subscriptions/out-of-order-commit.postgres.test.ts.
+ * skips 11. So does reading, in position order, only the rows whose transaction id
+ * is below the snapshot's xmin: a transaction can hold an older id and take a
+ * higher position than a younger one that is still open. Both readers are shown to
+ * skip in test/subscriptions/out-of-order-commit.postgres.test.ts.
  *
  * The fence, in two steps:
- * 1. One statement reads the sequence's last value H, then takes a fresh
- *    transaction id N (pg_current_xact_id() after H is read). Every position <= H
- *    was taken before N existed. Every transaction that takes a position already
- *    holds its transaction id at that moment (the BEFORE INSERT statement trigger
- *    of migration 0002 calls pg_current_xact_id() before any row is built), and
- *    transaction ids are handed out in increasing order, so every transaction that
- *    holds a position <= H has an id < N.
- * 2. Once a later snapshot's xmin is >= N, no transaction with an id < N is still
- *    running: each one that took a position <= H has committed (its events are
- *    visible to every later snapshot) or rolled back (they never will be). The log
- *    is final through H.
+ * 1. One statement reads the sequence's last value H, then the set S of
+ *    transactions holding a RowExclusiveLock on delegation_events (pg_locks).
+ *    Every position <= H was taken before S was read. A transaction takes that
+ *    lock before its INSERT takes a position and keeps it until it ends, so each
+ *    transaction holding a position <= H had either ended or was in S.
+ * 2. Once no member of S holds the lock, each of them has ended. Locks are
+ *    released after a commit becomes visible, so every event <= H is now visible
+ *    to any new snapshot, or rolled back for good (a rolled-back subtransaction
+ *    releases its locks with its rows). The log is final through H.
+ * Members of S are virtual transaction ids, never reused by a later transaction.
+ * Only this database's writers of the log can hold delivery back, unlike a fence
+ * on the snapshot's xmin, which waits for every transaction in the cluster.
  * Requirements: the sequence has CACHE 1 (the default; a cache hands out numbers
  * below the last value later), and readers run on the primary.
- *
- * A transaction that stays open anywhere in the cluster holding an id (idle in
- * transaction) holds step 2 back: delivery waits for it rather than guess.
  */
 export class SettledPositions {
   private settled = 0;
-  private fence: { readonly head: number; readonly xid: string } | null = null;
+  private fence: { readonly head: number; readonly holders: string } | null = null;
 
   constructor(private readonly db: DrizzleDb) {}
 
   /** The position the log is final through, and whether newer positions are waiting on a fence. */
   async bound(): Promise<{ settled: number; unsettled: boolean }> {
-    if (this.fence !== null && (await this.passed(this.fence.xid))) this.settle();
+    if (this.fence !== null && (await this.passed(this.fence))) this.settle();
     if (this.fence === null) {
       this.fence = await this.takeFence();
-      if (this.fence !== null && (await this.passed(this.fence.xid))) this.settle();
+      if (this.fence !== null && (this.fence.holders === '' || (await this.passed(this.fence)))) this.settle();
     }
     return { settled: this.settled, unsettled: this.fence !== null };
   }
 
-  /** Step 1, or null when the sequence has not moved past what is already settled (no id spent). */
-  private async takeFence(): Promise<{ head: number; xid: string } | null> {
-    // MATERIALIZED: the head is read before the projection takes the id. The id's commit
-    // record need not wait for a disk flush: nothing depends on it surviving a crash.
+  /** Step 1, or null when the sequence has not moved past what is already settled. */
+  private async takeFence(): Promise<{ head: number; holders: string } | null> {
+    // The subquery refers to the head, so it runs after the head is read.
     const [row] = await query(
       this.db,
       sql`WITH head AS MATERIALIZED (
           SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('delegation_events', 'position')::regclass), 0) AS h
         )
-        SELECT h AS head,
-          CASE WHEN h > ${this.settled} THEN pg_current_xact_id()::text END AS xid,
-          CASE WHEN h > ${this.settled} THEN set_config('synchronous_commit', 'off', true) END AS async
+        SELECT h AS head, (SELECT coalesce(string_agg(l.virtualtransaction, ','), '') ${WRITERS} AND h > ${this.settled}) AS holders
         FROM head`,
     );
-    if (row === undefined || row.xid === null || row.xid === undefined) return null;
-    return { head: Number(row.head), xid: String(row.xid) };
+    const head = Number(row?.head ?? 0);
+    return head > this.settled ? { head, holders: String(row?.holders ?? '') } : null;
   }
 
-  /** Step 2: no transaction older than `xid` is still running. */
-  private async passed(xid: string): Promise<boolean> {
-    const [row] = await query(this.db, sql`SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${xid}::xid8 AS passed`);
+  /** Step 2: none of the fence's writers holds its lock any more. */
+  private async passed(fence: { holders: string }): Promise<boolean> {
+    const [row] = await query(
+      this.db,
+      sql`SELECT NOT EXISTS (SELECT 1 ${WRITERS} AND l.virtualtransaction = ANY (string_to_array(${fence.holders}, ','))) AS passed`,
+    );
     return row?.passed === true;
   }
 
