@@ -28,9 +28,13 @@ export async function connectPostgres(options: PostgresConnectionOptions): Promi
   }
   const owned = options.pool === undefined;
   const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
-  // An idle client the server dropped (restart, failover) is discarded by the pool and the next
-  // query opens a new one; unhandled, the pool's 'error' event would end the process.
-  if (owned) pool.on('error', () => undefined);
+  if (owned) {
+    // A client the server dropped (restart, failover, a killed backend) emits 'error': the pool's
+    // when idle, its own while checked out. Either way its queries fail with the error and the pool
+    // replaces it; unhandled, the event would end the process.
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
+  }
   try {
     if (options.migrate ?? true) await migratePostgres(pool);
   } catch (error) {
