@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/pglite';
 import { Container } from 'inversify';
 import { afterAll, beforeAll } from 'vitest';
 import type { ConfigOverrides } from '../../src/app/config.js';
@@ -11,8 +12,10 @@ import { verifyProjections } from '../../src/app/verify.js';
 import { drizzleModule } from '../../src/adapters/drizzle/drizzle-module.js';
 import { silentLogger } from '../../src/adapters/logging/pino-logger.js';
 import type { Delegations } from '../../src/delegations.js';
-import { openPglite, type Connection } from '../../src/adapters/drizzle/connections.js';
+import type { Connection } from '../../src/adapters/drizzle/connections.js';
+import * as schema from '../../src/adapters/drizzle/schema/index.js';
 import { query, type DrizzleDb, type Row } from '../../src/adapters/drizzle/db.js';
+import { openMigratedPglite } from './pglite-template.js';
 import { RESET_TABLES } from './tables.js';
 
 export type PgliteDatabase = {
@@ -25,16 +28,17 @@ export type PgliteDatabase = {
 };
 
 /**
- * One migrated in-memory PGlite per test file (it takes seconds to start), emptied
- * between cases with reset() and always closed after the file.
+ * One migrated in-memory PGlite per test file (started from a migrated template, see
+ * openMigratedPglite), emptied between cases with reset() and always closed after the file.
  */
 export function usePglite(): () => PgliteDatabase {
   let database: PgliteDatabase | undefined;
   let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    const connection = await openPglite({ migrate: true });
-    close = () => connection.close();
-    const { db, client } = connection;
+    const client = await openMigratedPglite();
+    close = () => client.close();
+    // The handle openPglite builds, over a client started from the migrated template.
+    const db = drizzle(client, { schema }) as unknown as DrizzleDb;
     database = {
       client,
       db,
