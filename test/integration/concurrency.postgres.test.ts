@@ -12,7 +12,7 @@ import { RESET_TABLES } from '../support/tables.js';
 const DELEGATIONS = 500;
 const SWEEPERS = 4;
 const AGENTS = 4;
-const RACE_ROUNDS = process.env.CI !== undefined ? 300 : 200;
+const RACE_ROUNDS = 200;
 const THRESHOLD_MS = 400;
 const LOST_RACE = 'lost a race, deciding again';
 

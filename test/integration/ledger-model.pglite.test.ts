@@ -4,7 +4,7 @@ import { runLedgerModel, type BuildDelegations } from '../model/ledger-model.js'
 import { delegationsOnPglite, usePglite } from '../support/pglite.js';
 
 // Fewer runs than on memory: each command is a few round trips through the WASM database.
-const NUM_RUNS = process.env.CI !== undefined ? 40 : 25;
+const NUM_RUNS = process.env.CI !== undefined ? 50 : 30;
 const MAX_COMMANDS = 60;
 
 const pglite = usePglite();
