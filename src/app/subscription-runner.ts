@@ -41,6 +41,7 @@ export class SubscriptionRunner implements SubscriptionHandle {
   private failingAt: number | null = null;
   private isolateThrough = 0;
   private outages = 0;
+  private readonly caughtUpWaiters = new Set<(position: number) => void>();
 
   constructor(
     private readonly feed: EventFeed,
@@ -57,6 +58,11 @@ export class SubscriptionRunner implements SubscriptionHandle {
     return this.settings.request.name;
   }
 
+  caughtUp(): Promise<number> {
+    const caughtUp = new Promise<number>((resolve) => this.caughtUpWaiters.add(resolve));
+    return Promise.race([caughtUp, this.done.then(() => this.position ?? 0)]);
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     this.abort.abort();
@@ -71,6 +77,7 @@ export class SubscriptionRunner implements SubscriptionHandle {
         const mark = this.feed.mark();
         const outcome = await this.step(cursor);
         if (outcome === null || outcome.more || this.stopping) continue;
+        this.notifyCaughtUp(outcome.checkpoint);
         const waitMs = outcome.unsettled ? UNSETTLED_RECHECK_MS : this.settings.pollIntervalMs;
         await this.feed.waitForAppend(mark, waitMs, this.abort.signal);
       }
@@ -94,6 +101,11 @@ export class SubscriptionRunner implements SubscriptionHandle {
       else await this.storeFailed(error);
       return null;
     }
+  }
+
+  private notifyCaughtUp(position: number): void {
+    for (const resolve of this.caughtUpWaiters) resolve(position);
+    this.caughtUpWaiters.clear();
   }
 
   private async deliver(events: readonly StoredEvent[], transaction: unknown): Promise<void> {

@@ -45,6 +45,8 @@ export interface SubscriptionHandle {
   readonly position: number | null;
   /** Resolves when the subscription stopped on request; rejects with SubscriptionFailedError when it gave up. */
   readonly done: Promise<void>;
+  /** Resolves with the checkpoint once a read found no full batch: everything final so far was handed over. */
+  caughtUp(): Promise<number>;
   /** Stops delivering and waits for the batch in progress (its handler call and checkpoint). */
   stop(): Promise<void>;
 }

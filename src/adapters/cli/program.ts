@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import * as cancel from './commands/cancel.js';
 import * as demo from './commands/demo.js';
+import * as events from './commands/events.js';
 import * as list from './commands/list.js';
 import * as migrate from './commands/migrate.js';
 import * as retry from './commands/retry.js';
@@ -16,7 +17,7 @@ import * as verify from './commands/verify.js';
 export type CommandModule = { readonly register: (program: Command) => void };
 
 /** Listed in the order `delegations --help` shows them. */
-export const COMMANDS: readonly CommandModule[] = [run, migrate, sweep, list, show, stats, retry, cancel, verify, demo, simulate];
+export const COMMANDS: readonly CommandModule[] = [run, migrate, sweep, list, show, events, stats, retry, cancel, verify, demo, simulate];
 
 export function createProgram(commands: readonly CommandModule[] = COMMANDS): Command {
   const program = new Command('delegations')

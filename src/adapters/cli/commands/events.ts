@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import type { StoredEvent } from '../../../domain/index.js';
+import { UsageError } from '../errors.js';
+import { cell, print } from '../output.js';
+import { addStoreOptions, withStore } from '../store.js';
+
+type EventsOptions = { readonly from?: string; readonly follow?: boolean; readonly json?: boolean };
+
+export function register(program: Command): void {
+  addStoreOptions(
+    program
+      .command('events')
+      .description('print the event log in position order, from a position on; --follow keeps printing new events')
+      .option('--from <position>', 'first position to print', '1')
+      .option('--follow', 'keep printing events as they are appended, until interrupted')
+      .option('--json', 'one JSON object per line (for scripts) instead of columns'),
+  ).action(async (options: EventsOptions, command: Command) => {
+    const from = positionOf(options.from);
+    await withStore(command, {}, async (d) => {
+      // A tail: the same reader as a subscription, so it never prints past a position an open
+      // transaction could still fill, but it keeps no checkpoint.
+      const tail = d.subscribe({
+        name: `cli-events-${process.pid}`,
+        from,
+        checkpoint: false,
+        batchSize: 500,
+        handler: (events) => print(events.map(options.json ? (event) => JSON.stringify(event) : line).join('\n')),
+      });
+      if (options.follow) await interrupted();
+      else await tail.caughtUp();
+      await tail.stop();
+      await tail.done;
+    });
+  });
+}
+
+function positionOf(value: string | undefined): number {
+  const position = Number(value);
+  if (!Number.isSafeInteger(position) || position < 1) throw new UsageError(`--from: expected a position (a positive integer), got ${value}`);
+  return position;
+}
+
+function line(event: StoredEvent): string {
+  const move = `${event.fromStatus ?? '-'} -> ${event.toStatus}`;
+  const columns = [String(event.position).padStart(8), cell(event.occurredAt), event.type.padEnd(15), event.delegationId, move, event.actor, `attempt ${event.attempt}`];
+  const details = event.type === 'created' ? '' : JSON.stringify(event.data);
+  return [...columns, details === '{}' ? '' : details].join('  ').trimEnd();
+}
+
+function interrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
