@@ -18,7 +18,7 @@ const LOOPBACK = '127.0.0.1';
 /**
  * The sweeper loop and the admin API until SIGINT or SIGTERM, then a graceful
  * stop: no new requests, the sweep in progress finishes, the database closes.
- * Resolves to the exit code.
+ * Resolves to the exit code: 1 when the sweeper could not start.
  */
 export async function runDaemon(settings: DaemonSettings): Promise<number> {
   const { logger, token, choice } = settings;

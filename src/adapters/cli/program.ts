@@ -19,12 +19,17 @@ export type CommandModule = { readonly register: (program: Command) => void };
 /** Listed in the order `delegations --help` shows them. */
 export const COMMANDS: readonly CommandModule[] = [run, migrate, sweep, list, show, events, stats, retry, cancel, verify, demo, simulate];
 
-export function createProgram(commands: readonly CommandModule[] = COMMANDS): Command {
+/** Where commander writes help and its own errors. */
+export type Output = { readonly writeOut: (text: string) => void; readonly writeErr: (text: string) => void };
+
+export function createProgram(commands: readonly CommandModule[] = COMMANDS, output?: Output): Command {
   const program = new Command('delegations')
     .description('An event-sourced ledger of work delegated to agents: the sweeper daemon, its admin API and operator commands.')
     .version(packageVersion())
     .exitOverride()
     .showSuggestionAfterError();
+  // Before the commands are added: each copies the program's settings when it is created.
+  if (output !== undefined) program.configureOutput(output);
   for (const command of commands) command.register(program);
   return program;
 }

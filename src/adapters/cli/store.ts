@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ConfigOverrides } from '../../app/config.js';
 import type { Logger } from '../../app/ports.js';
-import { createDelegations, type Delegations } from '../../delegations.js';
+import type { Delegations } from '../../delegations.js';
 import { createPinoLogger } from '../logging/pino-logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { UsageError } from './errors.js';
@@ -54,6 +54,8 @@ export type OpenOptions = ConfigOverrides & { readonly logger: Logger };
 export async function openStore(choice: StoreChoice, options: OpenOptions): Promise<Delegations> {
   const release = choice.kind === 'pglite' ? await lockDataDir(choice.dataDir) : async () => undefined;
   try {
+    // Loaded here, not at the top: --help and usage errors then answer without loading the database drivers.
+    const { createDelegations } = await import('../../delegations.js');
     const delegations =
       choice.kind === 'postgres'
         ? await createDelegations({ ...options, store: 'postgres', connectionString: choice.connectionString })

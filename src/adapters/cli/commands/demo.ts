@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { DEMO_AGENTS, DEMO_SETTINGS } from '../demo/agents.js';
-import { runDemo, type DemoReport, type TimelineEntry } from '../demo/run-demo.js';
+import type { DemoReport, TimelineEntry } from '../demo/run-demo.js';
 import { UsageError } from '../errors.js';
 import { JSON_FLAG, print, printJson, table, type OutputOptions } from '../output.js';
 import { historyTable } from './show.js';
@@ -19,6 +19,7 @@ export function register(program: Command): void {
       const pace = paceSchema.safeParse(options.pace);
       if (!pace.success) throw new UsageError(`--pace: must be a whole number of milliseconds (0-5000), got ${JSON.stringify(options.pace)}`);
       if (!options.json) print(introduction());
+      const { runDemo } = await import('../demo/run-demo.js');
       const report = await runDemo({ paceMs: options.json ? 0 : pace.data, onEntry: options.json ? () => undefined : (entry) => print(line(entry)) });
       if (options.json) printJson(report);
       else print(conclusion(report));

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { migrate } from '../../../migrate.js';
 import { lockDataDir } from '../data-dir-lock.js';
 import { JSON_FLAG, print, printJson, type OutputOptions } from '../output.js';
 import { addStoreOptions, chooseStore, describeStore } from '../store.js';
@@ -14,6 +13,7 @@ export function register(program: Command): void {
     const choice = chooseStore(command);
     const release = choice.kind === 'pglite' ? await lockDataDir(choice.dataDir) : async () => undefined;
     try {
+      const { migrate } = await import('../../../migrate.js');
       await migrate(choice.kind === 'postgres' ? { store: 'postgres', connectionString: choice.connectionString } : { store: 'pglite', dataDir: choice.dataDir });
     } catch (error) {
       throw new Error(`cannot migrate ${describeStore(choice)}`, { cause: error });

@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
-import { runDaemon } from '../daemon.js';
+import { CommandFailed, UsageError } from '../errors.js';
 import { addStoreOptions, chooseStore, cliLogger } from '../store.js';
 
 export const DEFAULT_PORT = 8080;
@@ -26,6 +25,7 @@ export function register(program: Command): void {
     if (!port.success) throw new UsageError(`invalid port ${JSON.stringify(options.port)} (--port or PORT): must be 0-65535`);
     const token = process.env.DELEGATIONS_ADMIN_TOKEN?.trim() || null;
     const settings = { choice: chooseStore(command), port: port.data, host: options.host, token, logger: cliLogger('info') };
-    process.exitCode = await runDaemon(settings);
+    const { runDaemon } = await import('../daemon.js');
+    if ((await runDaemon(settings)) !== 0) throw new CommandFailed('the daemon stopped because the sweeper could not start (logged above)');
   });
 }
