@@ -170,6 +170,19 @@ describe('many replicas on one PostgreSQL', () => {
     );
   });
 
+  it('turns 40 concurrent creates with one idempotency key, across replicas, into one delegation', async () => {
+    const replicas = [await replica(countingLogger(), 4), await replica(countingLogger(), 4)];
+    const requests = Array.from({ length: 40 }, (_, i) =>
+      (replicas[i % 2] as Delegations).ledger.create({ delegationId: `idem-${i}`, callerId: 'caller', calleeId: 'agent', task: 'once', idempotencyKey: 'the-key' }),
+    );
+    const created = await Promise.all(requests);
+    expect(new Set(created.map((d) => d.delegationId)).size).toBe(1);
+    const [winner] = created;
+    expect(await (replicas[0] as Delegations).ledger.history(winner?.delegationId ?? '')).toHaveLength(1);
+    const ids = (await (replicas[1] as Delegations).ledger.list({ limit: 1000 })).filter((d) => d.delegationId.startsWith('idem-'));
+    expect(ids).toHaveLength(1);
+  });
+
   it(`lets exactly one side win each of ${RACE_ROUNDS} completion-versus-sweep races, with no terminal reversal`, async () => {
     const clock = new VirtualClock(new Date('2030-01-01T00:00:00.000Z'));
     const logs = countingLogger();
