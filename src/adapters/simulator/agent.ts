@@ -16,8 +16,8 @@ export type AgentEnd =
 export type AgentState = {
   readonly plan: AgentPlan;
   readonly random: Random;
-  firstBeatMs: number;
-  completeAtMs: number;
+  readonly firstBeatMs: number;
+  readonly completeAtMs: number;
   stallPending: boolean;
   /** Last moment the ledger heard from it (dispatch or a heartbeat): what the sweeper can know. */
   lastLifeMs: number;

@@ -88,17 +88,28 @@ function drawSeries(points: readonly Point[], colour: string): string[] {
   ];
 }
 
+/** Rings the recommended point; its description sits in the side panel, where it cannot cover a line. */
 function recommended(report: SimulationReport, x: Scale, y: Scale): string[] {
   const r = report.recommendation;
+  const top = PLOT.top + 150;
+  const left = PLOT.right + 36;
+  const heading = `<text x="${left}" y="${top}" font-size="13" font-weight="600" fill="#1a1a1a">Recommended</text>`;
   const chosen = r.found ? report.settings.find((s) => s.thresholdSeconds === r.thresholdSeconds && s.intervalSeconds === r.intervalSeconds) : undefined;
-  if (chosen === undefined || chosen.detectionLatencySeconds === null) return [];
-  const cx = fixed(x.at(chosen.falsePositives.rate));
-  const cy = fixed(y.at(p95(chosen)));
-  const label = `recommended: threshold ${formatSetting(chosen.thresholdSeconds)}, every ${formatSetting(chosen.intervalSeconds)}`;
-  return [
-    `<circle cx="${cx}" cy="${cy}" r="11" fill="none" stroke="#1a1a1a" stroke-width="2"/>`,
-    `<text x="${fixed(Number(cx) + 14)}" y="${fixed(Number(cy) + 18)}" font-size="12" font-weight="600" fill="#1a1a1a" ${HALO}>${escapeXml(label)}</text>`,
+  if (!r.found || chosen === undefined) return [heading, panelText(left, top + 22, ['none under the target'])];
+  const lines = [
+    `threshold ${formatSetting(chosen.thresholdSeconds)}, every ${formatSetting(chosen.intervalSeconds)}`,
+    `false positives ${percent(chosen.falsePositives.rate)}`,
+    `detection p95 ${formatDuration(chosen.detectionLatencySeconds?.p95)}`,
   ];
+  const ring = chosen.detectionLatencySeconds === null
+    ? []
+    : [`<circle cx="${fixed(x.at(chosen.falsePositives.rate))}" cy="${fixed(y.at(p95(chosen)))}" r="11" fill="none" stroke="#1a1a1a" stroke-width="2"/>`];
+  return [...ring, heading, `<circle cx="${left + 5}" cy="${top + 18}" r="6" fill="none" stroke="#1a1a1a" stroke-width="2"/>`, panelText(left + 18, top + 22, lines)];
+}
+
+function panelText(left: number, top: number, lines: readonly string[]): string {
+  const spans = lines.map((line, i) => `<tspan x="${left}" dy="${i === 0 ? 0 : 18}">${escapeXml(line)}</tspan>`).join('');
+  return `<text x="${left}" y="${top}" font-size="12" fill="#333">${spans}</text>`;
 }
 
 function legend(intervals: readonly number[]): string[] {

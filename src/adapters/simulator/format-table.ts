@@ -43,10 +43,14 @@ function header(report: SimulationReport): string[] {
   );
   const f = report.fates;
   return [
-    `Fleet simulation: ${report.agents} agents arriving over ${report.hours} h, seed ${report.seed}; the same fleet under every setting.`,
+    `Fleet simulation: ${plural(report.agents, 'agent')} arriving over ${report.hours} h, seed ${report.seed}; the same fleet under every setting.`,
     `Profiles: ${profiles.join(', ')}.`,
     `Fates: ${f.complete} complete, ${f.stall} stall and recover, ${f.crashBeforeFirstBeat} crash before the first beat, ${f.crashMidRun} crash mid-run, ${f.wedge} wedge.`,
   ];
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function legend(): string[] {
@@ -59,7 +63,7 @@ function legend(): string[] {
 function recommendation(report: SimulationReport): string[] {
   const r = report.recommendation;
   const target = percent(report.maxFalsePositiveRate);
-  if (!r.found) return [`Recommendation: none. ${r.reason}.`];
+  if (!r.found) return [`Recommendation: none: ${r.reason}.`];
   return [
     `Recommendation: threshold ${formatSetting(r.thresholdSeconds)}, interval ${formatSetting(r.intervalSeconds)}` +
       ` (false positives ${percent(r.falsePositiveRate)} < ${target}, crash detection p95 ${formatDuration(r.detectionP95Seconds)}).`,

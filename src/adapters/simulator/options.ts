@@ -2,9 +2,10 @@ import { InvalidInputError } from '../../domain/index.js';
 import { BUILT_IN_PROFILES, type AgentProfile } from './profiles.js';
 
 export type SimulationProgress = {
-  /** 0-based index of the setting being simulated, out of `settings`. */
+  /** 0-based index of the setting that reported, out of `settings` (several run at once with jobs > 1). */
   readonly setting: number;
   readonly settings: number;
+  readonly settingsDone: number;
   readonly thresholdSeconds: number;
   readonly intervalSeconds: number;
   /** 0..1 over the whole simulation. */

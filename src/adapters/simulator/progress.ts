@@ -1,5 +1,4 @@
 import type { SimulationProgress } from './options.js';
-import { formatSetting } from './units.js';
 
 type Terminal = { readonly isTTY?: boolean | undefined; readonly columns?: number | undefined; write(text: string): unknown };
 
@@ -17,8 +16,8 @@ export function progressBar(stream: Terminal): { update: (p: SimulationProgress)
       const filled = Math.round(p.fraction * BAR_WIDTH);
       const bar = `${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}`;
       const pct = `${Math.floor(p.fraction * 100)}%`.padStart(4);
-      const what = `setting ${Math.min(p.setting + 1, p.settings)}/${p.settings}: threshold ${formatSetting(p.thresholdSeconds)}, interval ${formatSetting(p.intervalSeconds)}`;
-      const line = `[${bar}] ${pct}  ${what}`.slice(0, Math.max(20, (stream.columns ?? 80) - 1));
+      const what = `${p.settingsDone}/${p.settings} settings done`;
+      const line = `[${bar}] ${pct}  ${what}`.slice(0, Math.max(20, (stream.columns || 80) - 1));
       // Redraw only when the line changes: a terminal write per event would cost more than the simulation.
       if (line === drawn) return;
       drawn = line;

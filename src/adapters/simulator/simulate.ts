@@ -38,7 +38,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const plans = planFleet(spec);
   const grid = settingsGrid(resolved);
   const settings = resolved.jobs > 1 && grid.length > 1 ? await inWorkers(spec, grid, resolved) : await inTurn(plans, grid, resolved);
-  resolved.onProgress?.({ ...describe(grid, grid.length - 1), fraction: 1 });
+  resolved.onProgress?.({ ...describe(grid, grid.length - 1), settingsDone: grid.length, fraction: 1 });
   return {
     seed: resolved.seed,
     agents: resolved.agents,
@@ -70,7 +70,8 @@ function inWorkers(spec: FleetSpec, grid: readonly SweepSetting[], options: Reso
   const within = grid.map(() => 0);
   const onProgress = report && ((index: number, fraction: number) => {
     within[index] = fraction;
-    report({ ...describe(grid, index), fraction: within.reduce((sum, f) => sum + f, 0) / grid.length });
+    const settingsDone = within.filter((f) => f === 1).length;
+    report({ ...describe(grid, index), settingsDone, fraction: within.reduce((sum, f) => sum + f, 0) / grid.length });
   });
   return runInWorkers(spec, grid, { jobs: options.jobs, bootGraceMs: bootGraceMs(options), onProgress });
 }
@@ -88,10 +89,10 @@ function bootGraceMs(options: ResolvedOptions): number | undefined {
 function progressFor(options: ResolvedOptions, grid: readonly SweepSetting[], index: number): FleetRunOptions['onProgress'] {
   const report = options.onProgress;
   if (report === undefined) return undefined;
-  report({ ...describe(grid, index), fraction: index / grid.length });
+  report({ ...describe(grid, index), settingsDone: index, fraction: index / grid.length });
   return (virtualMs, expectedEndMs) => {
     const within = Math.min(1, virtualMs / Math.max(1, expectedEndMs));
-    report({ ...describe(grid, index), fraction: (index + within) / grid.length });
+    report({ ...describe(grid, index), settingsDone: index, fraction: (index + within) / grid.length });
   };
 }
 
