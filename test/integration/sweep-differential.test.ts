@@ -10,7 +10,7 @@ import { usePglite } from '../support/pglite.js';
 import { usePostgresConnection } from '../support/postgres.js';
 
 const CI = process.env.CI !== undefined;
-const RUNS = { pglite: CI ? 200 : 100, postgres: CI ? 400 : 200 };
+const RUNS = { pglite: CI ? 150 : 60, postgres: CI ? 300 : 120 };
 
 const HOUR = 3_600_000;
 const YEAR = 365 * 24 * HOUR;
