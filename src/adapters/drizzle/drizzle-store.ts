@@ -22,7 +22,7 @@ import type {
 } from '../../app/ports.js';
 import { query, type DrizzleDb, type Row } from './db.js';
 import { DELEGATION_COLUMNS, delegationColumns, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
-import { jsonb, textList, ts, tsOrNull } from './sql-values.js';
+import { arrayLiteral, jsonb, textList, ts, tsOrNull } from './sql-values.js';
 import { findDueStatement, sweepStatement } from './sweep-sql.js';
 
 export type DrizzleStoreOptions = {
@@ -108,13 +108,15 @@ export class DrizzleDelegationStore implements DelegationStore {
 
   async recordHeartbeats(beats: readonly HeartbeatWrite[], now: Date): Promise<Delegation[]> {
     if (beats.length === 0) return [];
-    const batch = beats.map((beat) => ({ id: beat.delegationId, attempt: beat.attempt ?? null, progress: beat.progress }));
+    const ids = arrayLiteral(beats.map((beat) => beat.delegationId));
+    const attempts = arrayLiteral(beats.map((beat) => beat.attempt ?? null));
+    const progress = arrayLiteral(beats.map((beat) => beat.progress));
     const rows = await query(
       this.db,
       sql`UPDATE delegations AS d SET
           last_heartbeat = GREATEST(d.last_heartbeat, ${ts(now)}),
           progress = CASE WHEN b.progress IS NULL THEN d.progress ELSE GREATEST(d.progress, b.progress) END
-        FROM (SELECT DISTINCT ON (id) * FROM jsonb_to_recordset(${jsonb(batch)}) AS r(id text, attempt int, progress float8)) AS b
+        FROM (SELECT DISTINCT ON (id) * FROM unnest(${ids}::text[], ${attempts}::int[], ${progress}::float8[]) AS r(id, attempt, progress)) AS b
         WHERE d.delegation_id = b.id AND d.status = 'in_progress' AND (b.attempt IS NULL OR b.attempt = d.attempt)
         RETURNING ${delegationColumns('d')}`,
     );
