@@ -10,6 +10,8 @@ const decoder = new TextDecoder('utf-8');
  * replaced (U+FFFD) because they cannot be encoded as UTF-8 at all.
  */
 export function truncateUtf8(text: string, maxBytes = MAX_DETAIL_BYTES): string {
+  // Fast path without allocating: short, well-formed text needs no cut.
+  if (text.length * 3 <= maxBytes && isWellFormed(text)) return text;
   const bytes = encoder.encode(text);
   if (bytes.length <= maxBytes) return decoder.decode(bytes);
   let end = maxBytes;
@@ -18,6 +20,25 @@ export function truncateUtf8(text: string, maxBytes = MAX_DETAIL_BYTES): string 
   return decoder.decode(bytes.subarray(0, end));
 }
 
+/** UTF-8 byte length, counted without encoding (a lone surrogate counts as U+FFFD, 3 bytes). */
 export function utf8Length(text: string): number {
-  return encoder.encode(text).length;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      bytes += 4;
+      i += 1;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+function isWellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
 }

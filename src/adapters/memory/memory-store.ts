@@ -32,6 +32,8 @@ import { ChangeSignal } from '../../app/change-signal.js';
  */
 export class MemoryDelegationStore implements DelegationStore {
   private readonly rows = new Map<string, Delegation>();
+  // The sweep's partial index: sweeps cost the live rows, not the whole history.
+  private readonly inFlight = new Set<string>();
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly idempotency = new Map<string, string>();
   private position = 0;
@@ -45,7 +47,7 @@ export class MemoryDelegationStore implements DelegationStore {
     const claimed = key === null ? undefined : this.idempotency.get(key);
     if (claimed !== undefined) return { inserted: false, conflict: 'idempotency_key', existing: this.rows.get(claimed) as Delegation };
     if (key !== null) this.idempotency.set(key, delegation.delegationId);
-    this.rows.set(delegation.delegationId, delegation);
+    this.put(delegation);
     const [stored] = this.appendEvents(delegation.delegationId, 0, [event]);
     return { inserted: true, delegation, event: stored as StoredEvent };
   }
@@ -56,7 +58,7 @@ export class MemoryDelegationStore implements DelegationStore {
       throw new ConcurrencyError(request.delegationId, request.expectedVersion);
     }
     const delegation = mergeHeartbeat(current, request.next);
-    this.rows.set(request.delegationId, delegation);
+    this.put(delegation);
     return { delegation, events: this.appendEvents(request.delegationId, current.version, request.events) };
   }
 
@@ -67,7 +69,7 @@ export class MemoryDelegationStore implements DelegationStore {
       if (row === undefined || row.status !== 'in_progress') continue;
       if (beat.attempt !== undefined && beat.attempt !== row.attempt) continue;
       const updated = recordHeartbeat(row, now, beat.progress);
-      this.rows.set(row.delegationId, updated);
+      this.put(updated);
       touched.push(updated);
     }
     return touched;
@@ -96,8 +98,8 @@ export class MemoryDelegationStore implements DelegationStore {
 
   async findDue(now: Date, policy: SweepPolicy): Promise<DueDelegation[]> {
     const due: DueDelegation[] = [];
-    for (const row of this.rows.values()) {
-      if (!isInFlight(row.status)) continue;
+    for (const id of this.inFlight) {
+      const row = this.rows.get(id) as Delegation;
       const verdict = sweepVerdict(now, row, policy);
       if (verdict.kind !== 'healthy') due.push({ delegationId: row.delegationId, verdict });
     }
@@ -115,7 +117,7 @@ export class MemoryDelegationStore implements DelegationStore {
           : { type: 'MarkStuck', detail: verdict.detail, silentForMs: verdict.silentForMs, actor };
       const decision = decide(command, row, now);
       if (decision.kind !== 'apply') continue;
-      this.rows.set(delegationId, decision.events.reduce(evolve, row));
+      this.put(decision.events.reduce(evolve, row));
       events.push(...this.appendEvents(delegationId, row.version, decision.events));
     }
     const count = (type: string) => events.filter((event) => event.type === type).length;
@@ -136,6 +138,12 @@ export class MemoryDelegationStore implements DelegationStore {
   eventsAfter(afterPosition: number, limit: number): StoredEvent[] {
     const all = [...this.streams.values()].flat().sort((a, b) => a.position - b.position);
     return all.filter((event) => event.position > afterPosition).slice(0, limit);
+  }
+
+  private put(row: Delegation): void {
+    this.rows.set(row.delegationId, row);
+    if (isInFlight(row.status)) this.inFlight.add(row.delegationId);
+    else this.inFlight.delete(row.delegationId);
   }
 
   private appendEvents(delegationId: string, fromVersion: number, events: readonly DelegationEvent[]): StoredEvent[] {
