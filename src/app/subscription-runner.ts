@@ -42,6 +42,8 @@ export class SubscriptionRunner implements SubscriptionHandle {
   private isolateThrough = 0;
   private outages = 0;
   private readonly caughtUpWaiters = new Set<(position: number) => void>();
+  /** The feed's mark when the last read that found no full batch began; null while behind. */
+  private idleMark: number | null = null;
 
   constructor(
     private readonly feed: EventFeed,
@@ -59,6 +61,7 @@ export class SubscriptionRunner implements SubscriptionHandle {
   }
 
   caughtUp(): Promise<number> {
+    if (this.idleMark !== null && this.idleMark === this.feed.mark()) return Promise.resolve(this.position ?? 0);
     const caughtUp = new Promise<number>((resolve) => this.caughtUpWaiters.add(resolve));
     return Promise.race([caughtUp, this.done.then(() => this.position ?? 0)]);
   }
@@ -75,8 +78,10 @@ export class SubscriptionRunner implements SubscriptionHandle {
     try {
       while (!this.stopping) {
         const mark = this.feed.mark();
+        this.idleMark = null;
         const outcome = await this.step(cursor);
         if (outcome === null || outcome.more || this.stopping) continue;
+        this.idleMark = mark;
         this.notifyCaughtUp(outcome.checkpoint);
         const waitMs = outcome.unsettled ? UNSETTLED_RECHECK_MS : this.settings.pollIntervalMs;
         await this.feed.waitForAppend(mark, waitMs, this.abort.signal);
