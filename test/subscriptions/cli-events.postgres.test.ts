@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import * as eventsCommand from '../../src/adapters/cli/commands/events.js';
+import { UsageError } from '../../src/adapters/cli/errors.js';
+import { createProgram } from '../../src/adapters/cli/program.js';
 import { silentLogger } from '../../src/adapters/logging/pino-logger.js';
 import { createDelegations, type Delegations } from '../../src/delegations.js';
 import { createDatabase, eventually } from './support.js';
@@ -57,8 +60,7 @@ it('follows the log until interrupted', async () => {
   expect(run.lines()[4]).toMatch(/^\s+5\s+\S+\s+created\s+three\s+- -> queued/);
 });
 
-it('refuses a position that is not one', async () => {
-  const run = events('--from', 'zero');
-  expect(await run.exited).toBe(2);
-  expect(run.err()).toContain('--from');
+it('refuses a position that is not one, before opening anything', async () => {
+  const program = createProgram([eventsCommand]);
+  await expect(program.parseAsync(['node', 'delegations', 'events', '--from', 'zero'])).rejects.toThrow(UsageError);
 });
