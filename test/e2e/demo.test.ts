@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { childEnv, finished, REPO } from './support/processes.js';
 
-describe('`npx delegations demo`, as the README tells a newcomer', () => {
+describe('`npx delegations demo`, as the README tells a newcomer (without the real-time pauses)', () => {
   it('plays the five fates and prints the sweeps and the histories', async () => {
-    const demo = await finished(spawn('npx', ['delegations', 'demo'], { cwd: REPO, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
+    const demo = await finished(spawn('npx', ['delegations', 'demo', '--pace', '0'], { cwd: REPO, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
     expect(demo.code, demo.stderr).toBe(0);
     const out = demo.stdout;
     // Crash before the first heartbeat: caught one threshold after dispatch, not at the deadline.

@@ -1,5 +1,6 @@
+import type { Sweeper } from '../../app/ledger-api.js';
 import type { Logger } from '../../app/ports.js';
-import { createAdminApp } from '../http/admin-app.js';
+import { createAdminApp, type AdminServices } from '../http/admin-app.js';
 import { listen } from '../http/server.js';
 import { meteredServices } from '../metrics/metered-services.js';
 import { createMetrics, observeLedger } from '../metrics/metrics.js';
@@ -14,46 +15,56 @@ export type DaemonSettings = {
 };
 
 const LOOPBACK = '127.0.0.1';
+const SHUTDOWN = 'shutting down: refusing new requests, letting the sweep in progress finish';
 
 /**
- * The sweeper loop and the admin API until SIGINT or SIGTERM, then a graceful
+ * The admin API and the sweeper loop until SIGINT or SIGTERM, then a graceful
  * stop: no new requests, the sweep in progress finishes, the database closes.
- * Resolves to the exit code: 1 when the sweeper could not start.
+ * The API listens first, so /healthz answers (503, starting) while a fresh
+ * PGlite directory is still being created. Resolves to the exit code: 1 when
+ * the sweeper could not start.
  */
 export async function runDaemon(settings: DaemonSettings): Promise<number> {
   const { logger, token, choice } = settings;
   const stop = stopSignal(logger);
+  let ready: AdminServices | null = null;
   try {
-    const host = listenHost(settings);
-    const delegations = await openStore(choice, { logger });
+    const metrics = createMetrics();
+    const app = createAdminApp({ services: () => ready, registry: metrics.registry, logger, token });
+    const server = await listen(app, { port: settings.port, host: listenHost(settings) });
+    logger.info({ url: server.url, store: describeStore(choice), auth: token !== null }, 'admin API listening');
     try {
-      const metrics = createMetrics();
-      const services = meteredServices(delegations.container, metrics, logger);
-      observeLedger(metrics, { ...services, logger });
-      const server = await listen(createAdminApp({ ...services, registry: metrics.registry, logger, token }), { port: settings.port, host });
-      const { intervalMs, thresholdMs } = services.sweeper;
-      logger.info({ url: server.url, store: describeStore(choice), auth: token !== null, intervalMs, thresholdMs }, 'admin API listening');
-      // The sweeper only fails to start when its first clock read fails: without a loop the daemon is useless, so it stops.
-      const startFailed = stop.requested
-        ? new Promise<never>(() => undefined)
-        : services.sweeper.start().then(
-            () => new Promise<never>(() => undefined),
-            (error: unknown) => {
-              logger.error({ err: error }, 'sweeper could not start');
-              return 'start failed' as const;
-            },
-          );
-      const reason = await Promise.race([stop.received, startFailed]);
-      logger.info({ reason }, 'shutting down: refusing new requests, letting the sweep in progress finish');
-      await Promise.all([server.close(), services.sweeper.stop()]);
-      return reason === 'start failed' ? 1 : 0;
+      const delegations = await openStore(choice, { logger });
+      try {
+        const services = meteredServices(delegations.container, metrics, logger);
+        observeLedger(metrics, { ...services, logger });
+        ready = services;
+        const reason = await Promise.race([stop.received, stop.requested ? never() : startFailure(services.sweeper, logger)]);
+        logger.info({ reason }, SHUTDOWN);
+        await Promise.all([server.close(), services.sweeper.stop()]);
+        return reason === 'start failed' ? 1 : 0;
+      } finally {
+        await delegations.close();
+      }
     } finally {
-      await delegations.close();
+      await server.close();
       logger.info({}, 'stopped');
     }
   } finally {
     stop.dispose();
   }
+}
+
+/** Starts the loop; resolves only if it cannot start (its first clock read failed), since a daemon without a sweeper is useless. */
+function startFailure(sweeper: Sweeper, logger: Logger): Promise<'start failed'> {
+  return sweeper.start().then(never, (error: unknown) => {
+    logger.error({ err: error }, 'sweeper could not start');
+    return 'start failed' as const;
+  });
+}
+
+function never(): Promise<never> {
+  return new Promise<never>(() => undefined);
 }
 
 /** Without a token the API is open, so it must not be reachable from other hosts. */

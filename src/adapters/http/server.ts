@@ -1,23 +1,23 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
 
 export type RunningServer = {
   readonly url: string;
-  /** Stops accepting connections and resolves once the requests in progress are answered. */
+  /** Stops accepting connections and resolves once the requests in progress are answered. Idempotent. */
   close(): Promise<void>;
 };
 
 // Requests to this API are short; one still open after this is a stuck client.
 const DRAIN_TIMEOUT_MS = 10_000;
 
-export function listen(app: Hono, options: { port: number; host: string }): Promise<RunningServer> {
+export function listen(app: { fetch: (request: Request) => Response | Promise<Response> }, options: { port: number; host: string }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
       server.off('error', reject);
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-      resolve({ url: `http://${host}:${info.port}`, close: () => close(server as Server) });
+      let closing: Promise<void> | undefined;
+      resolve({ url: `http://${host}:${info.port}`, close: () => (closing ??= close(server as Server)) });
     });
     server.once('error', reject);
   });
