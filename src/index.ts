@@ -6,6 +6,7 @@ export type * from './app/ledger-api.js';
 export type { BatchContext, SubscribeOptions, SubscriptionHandle, SubscriptionHandler, Subscriptions } from './app/subscriptions-api.js';
 export { SubscriptionFailedError } from './app/subscriptions-api.js';
 export { SubscriptionService } from './app/subscriptions.js';
+export { ChangeSignal } from './app/change-signal.js';
 export {
   resolveConfig,
   DEFAULT_STUCK_THRESHOLD_MS,

@@ -13,7 +13,8 @@ export type RunnerSettings = {
 
 // Long enough not to hammer a database that is down or a handler's failing dependency.
 const MAX_RETRY_DELAY_MS = 30_000;
-// Newer positions wait on transactions still in flight, which usually commit within milliseconds.
+// Newer positions wait on transactions still in flight, which usually commit within milliseconds;
+// one that stays open is asked after less and less often, up to the poll interval.
 const UNSETTLED_RECHECK_MS = 10;
 
 /** The handler threw: counts towards maxAttempts, unlike a database that failed to answer. */
@@ -41,6 +42,7 @@ export class SubscriptionRunner implements SubscriptionHandle {
   private failingAt: number | null = null;
   private isolateThrough = 0;
   private outages = 0;
+  private unsettledWaits = 0;
   private readonly caughtUpWaiters = new Set<(position: number) => void>();
   /** The feed's mark when the last read that found no full batch began; null while behind. */
   private idleMark: number | null = null;
@@ -83,7 +85,9 @@ export class SubscriptionRunner implements SubscriptionHandle {
         if (outcome === null || outcome.more || this.stopping) continue;
         this.idleMark = mark;
         this.notifyCaughtUp(outcome.checkpoint);
-        const waitMs = outcome.unsettled ? UNSETTLED_RECHECK_MS : this.settings.pollIntervalMs;
+        this.unsettledWaits = outcome.unsettled && outcome.delivered === 0 ? this.unsettledWaits + 1 : 0;
+        const recheckMs = UNSETTLED_RECHECK_MS * 2 ** Math.min(Math.max(this.unsettledWaits - 1, 0), 16);
+        const waitMs = outcome.unsettled ? Math.min(recheckMs, this.settings.pollIntervalMs) : this.settings.pollIntervalMs;
         await this.feed.waitForAppend(mark, waitMs, this.abort.signal);
       }
       this.logger.info({ subscription: this.name, position: this.position }, 'subscription stopped');
