@@ -1,11 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import { runCli as runInProcess } from '../../src/adapters/cli/main.js';
 import { createProgram } from '../../src/adapters/cli/program.js';
 import { STATUS_FILTERS } from '../../src/adapters/admin/list-query.js';
 import { STATUSES } from '../../src/index.js';
-import { usePostgresDatabase } from '../support/postgres.js';
-import { runCli, type Finished } from './support/processes.js';
-import { CASES, seed } from './support/seed.js';
+import type { TestDatabase } from '../support/postgres.js';
+import { childEnv, finished, REPO, runCli, type Finished } from './support/processes.js';
+import { CASES, seed, withDatabase } from './support/seed.js';
 
 const OVERDUE = 2;
 
@@ -16,6 +17,95 @@ function expectOneErrorLine(result: Finished, code: number, pattern: RegExp): vo
   expect(lines[0]).toMatch(pattern);
 }
 
+type Cli = { run(...args: string[]): Promise<Finished>; json(...args: string[]): Promise<unknown>; database: TestDatabase };
+
+/** A seeded database of the test's own, and the CLI pointed at it through DATABASE_URL. */
+function onSeededDatabase(label: string, work: (cli: Cli) => Promise<void>): () => Promise<void> {
+  return () =>
+    withDatabase(label, async (database) => {
+      await seed({ store: 'postgres', connectionString: database.url }, { overdue: OVERDUE });
+      const run = (...args: string[]) => runCli(args, { env: { DATABASE_URL: database.url } });
+      const json = async (...args: string[]) => {
+        const result = await run(...args, '--json');
+        expect(result.code, result.stderr).toBe(0);
+        return JSON.parse(result.stdout) as unknown;
+      };
+      await work({ run, json, database });
+    });
+}
+
+// Concurrent: each test has a database of its own, and the time goes into child processes.
+describe.concurrent('the delegations CLI, each command a process', () => {
+  it(
+    'migrate, list, show and stats read the ledger as tables and as JSON',
+    onSeededDatabase('e2e_cli_read', async ({ run, json, database }) => {
+      const [migrated, table, shown, stats] = await Promise.all([json('migrate'), run('list'), run('show', CASES.stuck), json('stats')]);
+      expect(migrated).toEqual({ migrated: true, store: `PostgreSQL at 127.0.0.1:5432/${database.name}` });
+      expect(table.code).toBe(0);
+      const [head, ...rows] = table.stdout.trim().split('\n');
+      expect(head).toMatch(/^ID\s+STATUS\s+ATTEMPT\s+CALLEE/);
+      expect(rows).toHaveLength(3 + OVERDUE);
+      expect(rows.find((row) => row.startsWith(CASES.stuck))).toMatch(/\bstuck\b.*no heartbeat for 700s/);
+      expect(shown.stdout).toMatch(/^status\s+stuck$/m);
+      expect(shown.stdout).toMatch(/^3\s+\d+\s+\S+\s+marked_stuck\s+dispatched\s+stuck\s+sweeper/m);
+      expect(Object.keys(stats as object)).toEqual([...STATUSES]);
+      expect(stats).toEqual({ queued: 1 + OVERDUE, dispatched: 0, in_progress: 1, stuck: 1, completed: 1, failed: 0, cancelled: 0 });
+    }),
+  );
+
+  it(
+    'retry and cancel apply what is allowed; a refusal or an unknown id exits 1 with one line',
+    onSeededDatabase('e2e_cli_write', async ({ run, json }) => {
+      const [retried, cancelled, refused, unknown] = await Promise.all([
+        json('retry', CASES.stuck),
+        run('cancel', CASES.queued, '--reason', 'duplicate'),
+        run('cancel', CASES.done, '--json'),
+        run('show', 'no-such-id'),
+      ]);
+      expect(retried).toMatchObject({ outcome: 'applied', event: { type: 'requeued', attempt: 2 } });
+      expect(cancelled.code).toBe(0);
+      expect(cancelled.stdout.trim()).toBe(`${CASES.queued}: queued -> cancelled (cancelled, attempt 1)`);
+      expectOneErrorLine(refused, 1, /^error: cancel refused \(\w+\): /);
+      expect(JSON.parse(refused.stdout)).toMatchObject({ outcome: 'refused', delegation: { status: 'completed' } });
+      expectOneErrorLine(unknown, 1, /^error: delegation no-such-id not found$/);
+    }),
+  );
+
+  it(
+    'sweep --once fails the overdue and marks the silent stuck; verify finds every row matching its events',
+    onSeededDatabase('e2e_cli_sweep', async ({ json }) => {
+      const swept = await json('sweep', '--once');
+      // op-running's only heartbeat is an hour old (seeded on a clock an hour back), and a one-off sweep has no boot grace.
+      expect(swept).toEqual({ deadlineFailures: OVERDUE, stuckMarked: 1, errors: 0, scanned: OVERDUE + 1 });
+      expect(await json('verify')).toEqual({ checked: 4 + OVERDUE, mismatches: [] });
+    }),
+  );
+
+  it('answers a usage error with exit code 2 and one line on stderr', async () => {
+    const status = await runCli(['list', '--status', 'sleeping']);
+    expectOneErrorLine(status, 2, new RegExp(`^error: --status: unknown status "sleeping"; allowed: ${STATUS_FILTERS.join(', ')}$`));
+  });
+
+  it('`npx delegations demo` plays the five fates and prints the sweeps and the histories', async () => {
+    // As the README tells a newcomer, without the real-time pauses.
+    const demo = await finished(spawn('npx', ['delegations', 'demo', '--pace', '0'], { cwd: REPO, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
+    expect(demo.code, demo.stderr).toBe(0);
+    const out = demo.stdout;
+    // Crash before the first heartbeat: caught one threshold after dispatch, not at the deadline.
+    expect(out).toMatch(/^t\+ 90s  sweeper\s+sweep: 2 marked stuck$/m);
+    expect(out).toMatch(/^\s+crash-early: dispatched -> stuck \(no heartbeat for 90s\)$/m);
+    expect(out).toMatch(/^\s+slow-call: in_progress -> stuck \(no heartbeat for 70s\)$/m);
+    expect(out).toMatch(/^t\+110s  slow-call\s+.*stuck -> in_progress \(recovered\)$/m);
+    expect(out).toMatch(/^\s+crash-mid: in_progress -> stuck \(no heartbeat for 90s\)$/m);
+    // The wedged agent beats to the end; only the deadline stops it, and its next heartbeat is told so.
+    expect(out).toMatch(/^\s+wedged-loop: in_progress -> failed \(deadline exceeded\)$/m);
+    expect(out).toMatch(/^t\+340s  wedged-loop\s+heartbeat answered "stop"/m);
+    const outcomes = Object.fromEntries([...out.matchAll(/^(report-writer|crash-early|crash-mid|wedged-loop|slow-call) +(\w+) +\S/gm)].map((m) => [m[1], m[2]]));
+    expect(outcomes).toEqual({ 'report-writer': 'completed', 'crash-early': 'failed', 'crash-mid': 'failed', 'wedged-loop': 'failed', 'slow-call': 'completed' });
+    expect(out).toMatch(/^6\s+\d+\s+t\+150s\s+completed\s+in_progress\s+completed\s+agent/m);
+  });
+});
+
 /** For what needs no database: the same entry point as the bin, in this process, output captured. */
 async function inProcess(...args: string[]): Promise<Finished> {
   let stdout = '';
@@ -23,63 +113,6 @@ async function inProcess(...args: string[]): Promise<Finished> {
   const code = await runInProcess(['node', 'delegations', ...args], { writeOut: (t) => (stdout += t), writeErr: (t) => (stderr += t) });
   return { code, stdout, stderr };
 }
-
-describe('the delegations CLI, each command a process on PostgreSQL', () => {
-  const database = usePostgresDatabase('e2e_cli');
-  const env = () => ({ DATABASE_URL: database().url });
-  const cli = (...args: string[]) => runCli(args, { env: env() });
-  const json = async (...args: string[]): Promise<unknown> => {
-    const result = await cli(...args, '--json');
-    expect(result.code, result.stderr).toBe(0);
-    return JSON.parse(result.stdout);
-  };
-  beforeAll(async () => {
-    await seed({ store: 'postgres', connectionString: database().url }, { overdue: OVERDUE });
-  });
-
-  it('migrate, list, show and stats read the ledger as tables and as JSON', async () => {
-    const [migrated, table, shown, stats] = await Promise.all([json('migrate'), cli('list'), cli('show', CASES.stuck), json('stats')]);
-    expect(migrated).toEqual({ migrated: true, store: `PostgreSQL at 127.0.0.1:5432/${database().name}` });
-    expect(table.code).toBe(0);
-    const [head, ...rows] = table.stdout.trim().split('\n');
-    expect(head).toMatch(/^ID\s+STATUS\s+ATTEMPT\s+CALLEE/);
-    expect(rows).toHaveLength(3 + OVERDUE);
-    expect(rows.find((row) => row.startsWith(CASES.stuck))).toMatch(/\bstuck\b.*no heartbeat for 700s/);
-    expect(shown.stdout).toMatch(/^status\s+stuck$/m);
-    expect(shown.stdout).toMatch(/^3\s+\d+\s+\S+\s+marked_stuck\s+dispatched\s+stuck\s+sweeper/m);
-    expect(Object.keys(stats as object)).toEqual([...STATUSES]);
-    expect(stats).toEqual({ queued: 1 + OVERDUE, dispatched: 0, in_progress: 1, stuck: 1, completed: 1, failed: 0, cancelled: 0 });
-  });
-
-  it('retry and cancel apply what is allowed; a refusal exits 1 with one line', async () => {
-    const [retried, cancelled, refused] = await Promise.all([
-      json('retry', CASES.stuck),
-      cli('cancel', CASES.queued, '--reason', 'duplicate'),
-      cli('cancel', CASES.done, '--json'),
-    ]);
-    expect(retried).toMatchObject({ outcome: 'applied', event: { type: 'requeued', attempt: 2 } });
-    expect(cancelled.code).toBe(0);
-    expect(cancelled.stdout.trim()).toBe(`${CASES.queued}: queued -> cancelled (cancelled, attempt 1)`);
-    expectOneErrorLine(refused, 1, /^error: cancel refused \(\w+\): /);
-    expect(JSON.parse(refused.stdout)).toMatchObject({ outcome: 'refused', delegation: { status: 'completed' } });
-    const unknown = await withEnv(env(), () => inProcess('show', 'no-such-id'));
-    expectOneErrorLine(unknown, 1, /^error: delegation no-such-id not found$/);
-  });
-
-  it('sweep --once fails the overdue and marks the silent stuck; verify finds every row matching its events', async () => {
-    const swept = await json('sweep', '--once');
-    // op-running's only heartbeat is an hour old (seeded on a clock an hour back), and a one-off sweep has no boot grace.
-    expect(swept).toEqual({ deadlineFailures: OVERDUE, stuckMarked: 1, errors: 0, scanned: OVERDUE + 1 });
-    expect(await json('verify')).toEqual({ checked: 4 + OVERDUE, mismatches: [] });
-  });
-
-  it('answers a usage error with exit code 2 and one line on stderr', async () => {
-    const status = await cli('list', '--status', 'sleeping');
-    expectOneErrorLine(status, 2, new RegExp(`^error: --status: unknown status "sleeping"; allowed: ${STATUS_FILTERS.join(', ')}$`));
-    const both = await withEnv(env(), () => inProcess('stats', '--data-dir', '/tmp/x'));
-    expectOneErrorLine(both, 2, /^error: --data-dir and DATABASE_URL both given/);
-  });
-});
 
 describe('the delegations CLI in process (no database reached)', () => {
   it('has --help for the program and every command', async () => {
@@ -107,19 +140,12 @@ describe('the delegations CLI in process (no database reached)', () => {
       [['demo', '--pace', 'fast'], /^error: --pace: /],
     ];
     for (const [args, pattern] of cases) expectOneErrorLine(await inProcess(...args), 2, pattern);
+    // The in-process CLI reads process.env; this describe runs after the concurrent one, so nobody else sees it.
+    process.env.DATABASE_URL = 'postgres://nobody@127.0.0.1:1/never-reached';
+    try {
+      expectOneErrorLine(await inProcess('stats', '--data-dir', '/tmp/x'), 2, /^error: --data-dir and DATABASE_URL both given/);
+    } finally {
+      delete process.env.DATABASE_URL;
+    }
   });
 });
-
-/** Runs `work` with these variables set in this process, as the in-process CLI reads them from process.env. */
-async function withEnv<T>(vars: Record<string, string>, work: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, vars);
-  try {
-    return await work();
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}

@@ -7,6 +7,7 @@ import { api, DaemonProcess } from './support/daemon.js';
 import { runCli } from './support/processes.js';
 import { CASES, seed, withLibrary } from './support/seed.js';
 
+// In order: the second test reuses the directory the first one created, which saves creating another (seconds of CPU).
 describe('the daemon on embedded PGlite, without DELEGATIONS_ADMIN_TOKEN', () => {
   let dir = '';
   const daemons: DaemonProcess[] = [];

@@ -2,9 +2,9 @@ import pg from 'pg';
 import { afterAll, describe, it } from 'vitest';
 import { STATUS_FILTERS } from '../../src/adapters/admin/list-query.js';
 import { IN_FLIGHT_STATUSES, STATUSES } from '../../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { createTestDatabase } from '../support/postgres.js';
 import { api, DaemonProcess } from './support/daemon.js';
-import { CASES, seed, withLibrary } from './support/seed.js';
+import { CASES, seed, withDatabase, withLibrary } from './support/seed.js';
 
 const TOKEN = 'e2e-secret-token';
 const SHUTDOWN = 'shutting down: refusing new requests, letting the sweep in progress finish';
@@ -17,16 +17,6 @@ function start(env: Record<string, string>): DaemonProcess {
   const daemon = DaemonProcess.start('bin', [], env);
   daemons.push(daemon);
   return daemon;
-}
-
-/** A database of the test's own, dropped after it whatever happens. */
-async function withDatabase(label: string, work: (database: TestDatabase) => Promise<void>): Promise<void> {
-  const database = await createTestDatabase(label);
-  try {
-    await work(database);
-  } finally {
-    await database.drop();
-  }
 }
 
 // Concurrent: each test has a database and a daemon of its own, and mostly waits on that daemon.

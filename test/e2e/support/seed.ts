@@ -1,4 +1,5 @@
 import { createDelegations, silentLogger, VirtualClock, type CreateDelegationsOptions, type Delegations } from '../../../src/index.js';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 
 /** One delegation per case an operator meets; ids are fixed so tests can name them. */
 export const CASES = { stuck: 'op-stuck', running: 'op-running', queued: 'op-queued', done: 'op-done' } as const;
@@ -32,4 +33,14 @@ export async function seed(store: StoreOptions, options: { overdue: number }): P
     for (const id of ids) await ledger.create({ delegationId: id, callerId: 'e2e', calleeId: 'agent-2', task: 'overdue', deadline });
     return ids;
   });
+}
+
+/** A PostgreSQL database of the test's own, dropped after it whatever happens. */
+export async function withDatabase(label: string, work: (database: TestDatabase) => Promise<void>): Promise<void> {
+  const database = await createTestDatabase(label);
+  try {
+    await work(database);
+  } finally {
+    await database.drop();
+  }
 }
