@@ -173,10 +173,10 @@ describe.concurrent('the daemon on PostgreSQL', () => {
       });
   }));
 
-  it('answers 503 on /healthz when the database goes away', async ({ expect }) => {
+  it('answers 503 on /healthz when the database goes away, and counts the sweeps that fail meanwhile', async ({ expect }) => {
     const doomed = await createTestDatabase('e2e_health');
     try {
-      const daemon = start({ DATABASE_URL: doomed.url, LOG_LEVEL: 'info' });
+      const daemon = start({ DATABASE_URL: doomed.url, LOG_LEVEL: 'info', DELEGATION_SWEEPER_INTERVAL_S: '1' });
       const base = await daemon.url();
       await daemon.waitForLog('sweeper started');
       expect((await api(base, '/healthz')).status).toBe(200);
@@ -184,6 +184,10 @@ describe.concurrent('the daemon on PostgreSQL', () => {
       const health = await api(base, '/healthz');
       expect(health.status).toBe(503);
       expect(health.body).toMatchObject({ status: 'unavailable', database: 'unreachable' });
+      // The loop goes on through the outage, counting each failed sweep.
+      await daemon.waitForLog('sweep failed', 10_000);
+      expect(((await api(base, '/healthz')).body as { failedSweeps: number }).failedSweeps).toBeGreaterThanOrEqual(1);
+      expect((await api(base, '/metrics')).text).toMatch(/^delegations_sweeps_total\{result="error"\} [1-9]/m);
       daemon.signal('SIGINT');
       expect((await daemon.exited).code).toBe(0);
     } finally {

@@ -3,7 +3,7 @@ import type { Logger } from '../../app/ports.js';
 import { createAdminApp, type AdminServices } from '../http/admin-app.js';
 import { listen } from '../http/server.js';
 import { meteredServices } from '../metrics/metered-services.js';
-import { createMetrics, observeLedger } from '../metrics/metrics.js';
+import { createMetrics } from '../metrics/metrics.js';
 import { describeStore, openStore, type StoreChoice } from './store.js';
 
 export type DaemonSettings = {
@@ -37,7 +37,7 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
       const delegations = await openStore(choice, { logger });
       try {
         const services = meteredServices(delegations.container, metrics, logger);
-        observeLedger(metrics, { ...services, logger });
+        metrics.observe({ ...services, logger });
         ready = services;
         const reason = await Promise.race([stop.received, stop.requested ? never() : startFailure(services.sweeper, logger)]);
         logger.info({ reason }, SHUTDOWN);
