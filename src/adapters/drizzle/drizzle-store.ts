@@ -20,7 +20,7 @@ import type {
   StreamSnapshot,
   SweepTally,
 } from '../../app/ports.js';
-import { query, type DrizzleDb, type Row } from './db.js';
+import { query, queryPrepared, type DrizzleDb, type Row } from './db.js';
 import { DELEGATION_COLUMNS, delegationColumns, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
 import { arrayLiteral, jsonb, textList, ts, tsOrNull } from './sql-values.js';
 import { findDueStatement, sweepStatement } from './sweep-sql.js';
@@ -47,7 +47,7 @@ export class DrizzleDelegationStore implements DelegationStore {
 
   async insert(delegation: Delegation, event: DelegationEvent): Promise<InsertResult> {
     const d = delegation;
-    const rows = await query(
+    const rows = await queryPrepared(
       this.db,
       sql`WITH inserted AS (
         INSERT INTO delegations (delegation_id, caller_id, callee_id, task_preview, status, attempt, version,
@@ -78,7 +78,7 @@ export class DrizzleDelegationStore implements DelegationStore {
         sql`(${event.delegationId}::text, ${expectedVersion + index + 1}::int, ${event.attempt}::int, ${event.type}::text,
           ${event.fromStatus}::text, ${event.toStatus}::text, ${event.actor}::text, ${jsonb(event.data)}, ${ts(event.occurredAt)})`,
     );
-    const [row] = await query(
+    const [row] = await queryPrepared(
       this.db,
       sql`WITH moved AS (
         UPDATE delegations SET status = ${next.status}, attempt = ${next.attempt}, version = ${next.version},
@@ -111,7 +111,7 @@ export class DrizzleDelegationStore implements DelegationStore {
     const ids = arrayLiteral(beats.map((beat) => beat.delegationId));
     const attempts = arrayLiteral(beats.map((beat) => beat.attempt ?? null));
     const progress = arrayLiteral(beats.map((beat) => beat.progress));
-    const rows = await query(
+    const rows = await queryPrepared(
       this.db,
       sql`UPDATE delegations AS d SET
           last_heartbeat = GREATEST(d.last_heartbeat, ${ts(now)}),
@@ -124,7 +124,7 @@ export class DrizzleDelegationStore implements DelegationStore {
   }
 
   async load(delegationId: string): Promise<Delegation | null> {
-    const [row] = await query(this.db, sql`SELECT ${DELEGATION_COLUMNS} FROM delegations WHERE delegation_id = ${delegationId}`);
+    const [row] = await queryPrepared(this.db, sql`SELECT ${DELEGATION_COLUMNS} FROM delegations WHERE delegation_id = ${delegationId}`);
     return row === undefined ? null : toDelegation(row);
   }
 
