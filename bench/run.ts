@@ -18,7 +18,7 @@ const started = performance.now();
 const ctx: BenchContext = {
   quick,
   rounds: Number(process.env.BENCH_ROUNDS ?? 3),
-  scale: quick ? 10 : 1,
+  scale: quick ? 20 : 1,
   progress: (message) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`),
 };
 
@@ -40,7 +40,7 @@ for (const [name, section] of Object.entries(sections)) {
 }
 machine.loadAverageAtEnd = loadAverage();
 
-const mode = quick ? 'quick (row counts / 10)' : 'full';
+const mode = quick ? 'quick (sweep row counts / 20, fewer operations per run)' : 'full';
 const write = (line: string) => process.stdout.write(`${line}\n`);
 write(`delegation-ledger benchmarks, ${mode}, median of ${ctx.rounds} runs; ratios from the same run`);
 write(`${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres.split(' on ')[0]}`);

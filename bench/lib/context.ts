@@ -3,7 +3,7 @@ export type BenchContext = {
   readonly quick: boolean;
   /** Runs per figure; each figure is the median of these. */
   readonly rounds: number;
-  /** Quick mode divides every row count by this, so the whole run fits in a minute. */
+  /** Quick mode divides the sweep's row counts by this, so the whole run fits in a minute. */
   readonly scale: number;
   progress(message: string): void;
 };

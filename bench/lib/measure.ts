@@ -41,6 +41,38 @@ export async function throughput(count: number, concurrency: number, op: (index:
   return (count * 1000) / ms;
 }
 
+/**
+ * Competitors measured side by side: `blocks` alternating slices of `count`
+ * operations each (in rotated order), so a neighbour's burst of load falls on
+ * every side alike. Returns operations per second of each side's own time.
+ */
+export async function pairedThroughput<K extends string>(
+  count: number,
+  concurrency: number,
+  sides: Record<K, (index: number) => Promise<unknown>>,
+  blocks = 8,
+): Promise<Record<K, number>> {
+  const names = Object.keys(sides) as K[];
+  const spent = Object.fromEntries(names.map((name) => [name, 0])) as Record<K, number>;
+  // Each slice keeps every worker busy for a while, or start-up and drain would dominate it.
+  const slices = Math.max(1, Math.min(blocks, Math.floor(count / (4 * concurrency))));
+  const per = Math.ceil(count / slices);
+  for (let block = 0; block < slices; block += 1) {
+    const from = block * per;
+    const size = Math.min(per, count - from);
+    if (size <= 0) break;
+    for (const name of rotateBy(names, block)) {
+      spent[name] += (size * 1000) / (await throughput(size, concurrency, (i) => sides[name](from + i)));
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, (count * 1000) / spent[name]])) as Record<K, number>;
+}
+
+function rotateBy<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
 /** Throws when a variant did different work from its competitors: then the comparison would mean nothing. */
 export function expectSame(what: string, expected: number, actual: number): void {
   if (expected !== actual) throw new Error(`${what}: expected ${expected}, got ${actual}; the comparison would be unfair`);
