@@ -35,6 +35,7 @@ export { drizzleModule } from './adapters/drizzle/drizzle-module.js';
 export { DrizzleEventFeed } from './adapters/drizzle/event-feed.js';
 export type { DrizzleDb } from './adapters/drizzle/db.js';
 export { connectPostgres, openPglite, type Connection } from './adapters/drizzle/connections.js';
+export { DataDirectoryInUseError } from './adapters/drizzle/pglite-lock.js';
 export { migratePostgres, migratePglite, MIGRATIONS_FOLDER } from './adapters/drizzle/migrate.js';
 export { migrate } from './migrate.js';
 export * as schema from './adapters/drizzle/schema/index.js';

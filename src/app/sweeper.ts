@@ -53,8 +53,11 @@ export class SweeperService implements Sweeper {
   /** Starts the loop: boot grace counts from here, and the first sweep runs at once. */
   async start(): Promise<void> {
     if (this.running) return;
+    // Marked running only once the clock answered, so a failed start can be retried.
+    const now = await this.clock.now();
+    if (this.running) return;
     this.running = true;
-    this.graceFrom = await this.clock.now();
+    this.graceFrom = now;
     this.logger.info({ intervalMs: this.intervalMs, thresholdMs: this.thresholdMs, bootGraceMs: this.config.bootGraceMs }, 'sweeper started');
     await this.tick();
   }

@@ -4,8 +4,8 @@ import type { ConfigOverrides } from '../../app/config.js';
 import type { Logger } from '../../app/ports.js';
 import type { Delegations } from '../../delegations.js';
 import { createPinoLogger } from '../logging/pino-logger.js';
-import { lockDataDir } from './data-dir-lock.js';
-import { UsageError } from './errors.js';
+import { DataDirectoryInUseError } from '../drizzle/pglite-lock.js';
+import { CommandFailed, UsageError } from './errors.js';
 
 export const DEFAULT_DATA_DIR = '.delegations';
 
@@ -50,9 +50,8 @@ export function cliLogger(defaultLevel: 'info' | 'warn', env: Env = process.env)
 
 export type OpenOptions = ConfigOverrides & { readonly logger: Logger };
 
-/** Opens (and migrates) the chosen store; PGlite under the data-directory lock, released on close. */
+/** Opens (and migrates) the chosen store; PGlite holds its data-directory lock until close. */
 export async function openStore(choice: StoreChoice, options: OpenOptions): Promise<Delegations> {
-  const release = choice.kind === 'pglite' ? await lockDataDir(choice.dataDir) : async () => undefined;
   try {
     // Loaded here, not at the top: --help and usage errors then answer without loading the database drivers.
     const { createDelegations } = await import('../../delegations.js');
@@ -60,9 +59,9 @@ export async function openStore(choice: StoreChoice, options: OpenOptions): Prom
       choice.kind === 'postgres'
         ? await createDelegations({ ...options, store: 'postgres', connectionString: choice.connectionString })
         : await createDelegations({ ...options, store: 'pglite', dataDir: choice.dataDir });
-    return { ...delegations, close: () => delegations.close().finally(release) };
+    return delegations;
   } catch (error) {
-    await release();
+    if (error instanceof DataDirectoryInUseError) throw new CommandFailed(error.message);
     throw new Error(`cannot open ${describeStore(choice)}`, { cause: error });
   }
 }

@@ -4,6 +4,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { DrizzleDb } from './db.js';
 import { migratePglite, migratePostgres } from './migrate.js';
+import { lockDataDir } from './pglite-lock.js';
 import { postgresNotifications, type DatabaseNotifications } from './notifications.js';
 import * as schema from './schema/index.js';
 
@@ -58,16 +59,20 @@ export type PgliteConnectionOptions = {
 };
 
 export async function openPglite(options: PgliteConnectionOptions): Promise<Connection & { client: PGlite }> {
-  const client = options.dataDir === undefined ? await PGlite.create() : await PGlite.create({ dataDir: options.dataDir });
+  const release = options.dataDir === undefined ? async () => undefined : await lockDataDir(options.dataDir);
+  let client: PGlite | undefined;
   try {
+    client = options.dataDir === undefined ? await PGlite.create() : await PGlite.create({ dataDir: options.dataDir });
     if (options.migrate ?? true) await migratePglite(client);
   } catch (error) {
-    await client.close();
+    await client?.close();
+    await release();
     throw error;
   }
+  const opened = client;
   return {
-    client,
-    db: drizzlePglite(client, { schema }) as unknown as DrizzleDb,
-    close: () => client.close(),
+    client: opened,
+    db: drizzlePglite(opened, { schema }) as unknown as DrizzleDb,
+    close: () => opened.close().finally(release),
   };
 }

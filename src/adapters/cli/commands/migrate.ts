@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { lockDataDir } from '../data-dir-lock.js';
+import { DataDirectoryInUseError } from '../../drizzle/pglite-lock.js';
+import { CommandFailed } from '../errors.js';
 import { JSON_FLAG, print, printJson, type OutputOptions } from '../output.js';
 import { addStoreOptions, chooseStore, describeStore } from '../store.js';
 
@@ -11,14 +12,12 @@ export function register(program: Command): void {
       .option(...JSON_FLAG),
   ).action(async (options: OutputOptions, command: Command) => {
     const choice = chooseStore(command);
-    const release = choice.kind === 'pglite' ? await lockDataDir(choice.dataDir) : async () => undefined;
     try {
       const { migrate } = await import('../../../migrate.js');
       await migrate(choice.kind === 'postgres' ? { store: 'postgres', connectionString: choice.connectionString } : { store: 'pglite', dataDir: choice.dataDir });
     } catch (error) {
+      if (error instanceof DataDirectoryInUseError) throw new CommandFailed(error.message);
       throw new Error(`cannot migrate ${describeStore(choice)}`, { cause: error });
-    } finally {
-      await release();
     }
     if (options.json) printJson({ migrated: true, store: describeStore(choice) });
     else print(`migrated ${describeStore(choice)}`);

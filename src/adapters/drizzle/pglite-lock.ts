@@ -1,14 +1,19 @@
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CommandFailed } from './errors.js';
+import { DelegationError } from '../../domain/index.js';
 
 const LOCK_FILE = 'delegations.lock';
 
+/** Another live process has this PGlite data directory open. */
+export class DataDirectoryInUseError extends DelegationError {
+  override readonly name = 'DataDirectoryInUseError';
+}
+
 /**
  * PGlite is one process's database: a second process opening the same data
- * directory corrupts it (seen here: the next start aborts in the WASM). So the
- * CLI and the daemon take this lock first. A lock whose process is gone is stale
- * and taken over.
+ * directory corrupts it (seen here: the next start aborts in the WASM). So
+ * openPglite takes this lock first, for every user of the library. A lock whose
+ * process is gone is stale and taken over.
  */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   await mkdir(dataDir, { recursive: true });
@@ -24,12 +29,12 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
       const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
       // Our own pid in the file is a previous life of this process (pid 1 in a container), not a rival.
       if (holder !== process.pid && isAlive(holder)) {
-        throw new CommandFailed(`data directory ${dataDir} is in use by process ${holder} (a running daemon?); stop it or use its admin API`);
+        throw new DataDirectoryInUseError(`data directory ${dataDir} is in use by process ${holder} (a running daemon?); stop it or use its admin API`);
       }
       await unlink(path).catch(() => undefined);
     }
   }
-  throw new CommandFailed(`could not lock data directory ${dataDir}`);
+  throw new DataDirectoryInUseError(`could not lock data directory ${dataDir}`);
 }
 
 async function release(path: string): Promise<void> {
