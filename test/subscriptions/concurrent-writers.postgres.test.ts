@@ -8,6 +8,7 @@ import { drizzleModule } from '../../src/adapters/drizzle/drizzle-module.js';
 import type { StoredEvent } from '../../src/domain/index.js';
 import { heldTransactions, naiveReader } from './postgres-support.js';
 import { createDatabase, eventually, insertDelegation, insertEvent, ledgerOn, RESET, sleep, type Ledgered } from './support.js';
+import { mulberry32 } from '../../src/adapters/simulator/prng.js';
 
 // Many writers on several connections, transactions of varying length, some rolled
 // back, while one subscription runs; a naive `position > checkpoint` reader polls
@@ -57,7 +58,7 @@ async function runRound(round: number, mode: Mode): Promise<Figures> {
     while (writing) await naive.poll().then(() => sleep(1));
   })();
   const started = performance.now();
-  const rolledBack = (await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(d, random(round * 100 + w), `r${round}w${w}`)))).flat();
+  const rolledBack = (await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(d, mulberry32(round * 100 + w), `r${round}w${w}`)))).flat();
   const truth = (await query(connection.db, sql`SELECT position FROM delegation_events ORDER BY position`)).map((row) => Number(row.position));
   await eventually('the subscription catches up', () => (consumer.current().position ?? 0) >= (truth.at(-1) ?? 0), 20_000);
   const ms = Math.round(performance.now() - started);
@@ -152,18 +153,6 @@ async function writer(d: Ledgered, next: () => number, prefix: string): Promise<
     }
   }
   return rolledBack;
-}
-
-/** mulberry32: each round's mix of transactions is the same on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function isIncreasing(values: readonly number[]): boolean {

@@ -20,17 +20,8 @@ export function countingLogger(): Logger & { count(message: string): number; err
   return logger;
 }
 
-/** A small seeded generator (mulberry32), so a concurrency run's plan is the same every time. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The simulator's seeded generator (mulberry32), so a concurrency run's plan is the same every time. */
+export { mulberry32 as seededRandom } from '../../src/adapters/simulator/prng.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
