@@ -48,7 +48,7 @@ export async function heartbeatSection(ctx: BenchContext): Promise<Figure[]> {
   const figures: Figure[] = [];
   try {
     for (const c of cases) {
-      const units = Math.round((c.batch === 1 ? (ctx.quick ? 400 : 4_000) : ctx.quick ? 16_000 : 96_000) / c.batch);
+      const units = Math.round((c.batch === 1 ? (ctx.quick ? 300 : 4_000) : ctx.quick ? 8_000 : 96_000) / c.batch);
       const side = sides(lib, target, c.batch);
       const runs = { ledger: [] as number[], raw: [] as number[] };
       for (let round = 0; round < ctx.rounds; round += 1) {

@@ -17,7 +17,7 @@ export async function pgliteSection(ctx: BenchContext): Promise<Figure[]> {
   container.load(configModule({ stuckThresholdMs: THRESHOLD_MS, bootGraceMs: 0 }, logger, {}), drizzleModule(connection), servicesModule);
   const sweeper = container.get(TOKENS.Sweeper);
   const target = pgliteTarget(connection.client);
-  const fixture: SweepFixture = ctx.quick ? { inFlight: 2_000, due: 200, terminal: 0 } : { inFlight: 10_000, due: 1_000, terminal: 0 };
+  const fixture: SweepFixture = ctx.quick ? { inFlight: 1_000, due: 100, terminal: 0 } : { inFlight: 10_000, due: 1_000, terminal: 0 };
   const variants = {
     library: async () => {
       const result = await sweeper.sweep();
