@@ -49,12 +49,16 @@ export async function sweepSection(ctx: BenchContext): Promise<Figure[]> {
       }
     }
     const lib10k = median(runs.library);
+    const toHand = lib10k / median(runs.hand);
+    const fromSeed = median(runs.seed) / lib10k;
+    // The targets are set for 10,000 due; the quick run's 500 say nothing about them.
+    const judged = (target: string, met: boolean) => (ctx.quick ? { target: `${target} at full scale` } : { target, met });
     const figures = [
       figure(SECTION, `library sweep (sweeper.sweep), ${label}`, 'ms', runs.library, {
-        label: 'library / hand-written', value: lib10k / median(runs.hand), target: '<= 1.5', met: lib10k / median(runs.hand) <= 1.5,
+        label: 'library / hand-written', value: toHand, ...judged('<= 1.5', toHand <= 1.5),
       }),
       figure(SECTION, `seed per-row algorithm (raw pg, a transaction per row), same data`, 'ms', runs.seed, {
-        label: 'seed / library', value: median(runs.seed) / lib10k, target: '>= 20', met: median(runs.seed) / lib10k >= 20,
+        label: 'seed / library', value: fromSeed, ...judged('>= 20', fromSeed >= 20),
       }),
       figure(SECTION, `hand-written single statement (lower bound), same data`, 'ms', runs.hand),
     ];
