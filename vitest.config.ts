@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     env: { LOG_LEVEL: 'silent' },
+    // Many files wait on PostgreSQL, PGlite or a child process: two workers keep both cores busy.
+    maxWorkers: 2,
   },
 });
