@@ -5,10 +5,10 @@ export type Figure = {
   readonly unit: string;
   readonly median: number;
   readonly runs: readonly number[];
-  readonly ratio?: Ratio | undefined;
+  readonly ratios: readonly Ratio[];
 };
 
-/** `value` is this figure over `of` (or `of` over this one when `inverse`), phrased as `label`. */
+/** A comparison taken in the same run, phrased as `label` ("ledger / raw"), with its target when it has one. */
 export type Ratio = { readonly label: string; readonly value: number; readonly target?: string | undefined; readonly met?: boolean | undefined };
 
 export function median(values: readonly number[]): number {
@@ -24,8 +24,8 @@ export async function timeMs(work: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-export function figure(section: string, name: string, unit: string, runs: readonly number[], ratio?: Ratio): Figure {
-  return { section, name, unit, median: median(runs), runs, ratio };
+export function figure(section: string, name: string, unit: string, runs: readonly number[], ...ratios: Ratio[]): Figure {
+  return { section, name, unit, median: median(runs), runs, ratios };
 }
 
 /**

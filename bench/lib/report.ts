@@ -10,10 +10,13 @@ const round = (n: number): string => {
 };
 
 function ratioText(f: Figure): string {
-  if (f.ratio === undefined) return '';
-  const met = f.ratio.met === undefined ? '' : f.ratio.met ? ' met' : ' MISSED';
-  const target = f.ratio.target === undefined ? '' : ` (target ${f.ratio.target}${met})`;
-  return `${f.ratio.label} = ${round(f.ratio.value)}x${target}`;
+  return f.ratios
+    .map((ratio) => {
+      const met = ratio.met === undefined ? '' : ratio.met ? ' met' : ' MISSED';
+      const target = ratio.target === undefined ? '' : ` (target ${ratio.target}${met})`;
+      return `${ratio.label} = ${round(ratio.value)}x${target}`;
+    })
+    .join('; ');
 }
 
 /** A plain-text table, one section after another, for the terminal. */
