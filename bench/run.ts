@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import { heartbeatSection } from './heartbeats.js';
 import type { BenchContext } from './lib/context.js';
-import { describeMachine, loadAverage } from './lib/machine.js';
+import { describeMachine, loadAverage, sampleLoad } from './lib/machine.js';
 import type { Figure } from './lib/measure.js';
 import { benchPool, recreateDatabase, serverVersion } from './lib/postgres.js';
 import { markdownTable, printTable, writeResults } from './lib/report.js';
@@ -34,17 +34,20 @@ await recreateDatabase();
 const pool = benchPool(1);
 const machine = describeMachine(await serverVersion(pool));
 await pool.end();
+const stopSampling = sampleLoad();
 const figures: Figure[] = [];
 for (const [name, section] of Object.entries(sections)) {
   if (only === undefined || only.includes(name)) figures.push(...(await section(ctx)));
 }
 machine.loadAverageAtEnd = loadAverage();
+machine.loadDuringRun = stopSampling();
 
 const mode = quick ? 'quick (sweep row counts / 20, fewer operations per run)' : 'full';
 const write = (line: string) => process.stdout.write(`${line}\n`);
 write(`delegation-ledger benchmarks, ${mode}, median of ${ctx.rounds} runs; ratios from the same run`);
 write(`${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres.split(' on ')[0]}`);
-write(`load average at start ${machine.loadAverageAtStart.join(' ')}, at end ${machine.loadAverageAtEnd.join(' ')}`);
+const during = machine.loadDuringRun;
+write(`commit ${machine.commit}; 1-min load average during the run: median ${during.median}, min ${during.min}, max ${during.max} (${during.samples} samples)`);
 printTable(figures, write);
 const path = fileURLToPath(new URL(`./results/${process.env.BENCH_OUT ?? 'latest'}.json`, import.meta.url));
 writeResults(path, { machine, mode, rounds: ctx.rounds, figures, markdown: markdownTable(figures) });
