@@ -25,7 +25,20 @@ const dialect = new PgDialect();
  */
 export async function queryPrepared(db: DrizzleDb, statement: SQLWrapper): Promise<Row[]> {
   const built = dialect.sqlToQuery(statement.getSQL());
-  const name = `delegations_${createHash('sha1').update(built.sql).digest('hex').slice(0, 24)}`;
-  const result = (await db._.session.prepareQuery(built, undefined, name, false).execute()) as unknown as { rows: Row[] };
+  const result = (await db._.session.prepareQuery(built, undefined, statementName(built.sql), false).execute()) as unknown as { rows: Row[] };
   return result.rows;
+}
+
+// A handful of texts ever get here (one per call site and number of events), so the
+// digests are kept: hashing 2 KB of SQL on every call was 3% of a transition's CPU.
+const names = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `delegations_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    if (names.size >= 256) names.clear();
+    names.set(text, name);
+  }
+  return name;
 }
