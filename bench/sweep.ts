@@ -3,7 +3,7 @@ import { handWrittenSweep, seedSweep, THRESHOLD_MS } from './lib/competitors.js'
 import { rotate, type BenchContext } from './lib/context.js';
 import { sweepFixtureSql, TRUNCATE, type SweepFixture } from './lib/fixtures.js';
 import { postgresLibrary } from './lib/library.js';
-import { expectSame, figure, median, timeMs, type Figure, type Ratio } from './lib/measure.js';
+import { expectSame, figure, judge, median, timeMs, type Figure, type Ratio } from './lib/measure.js';
 import { benchPool } from './lib/postgres.js';
 import { load, pgTarget, type SqlTarget } from './lib/sql-target.js';
 
@@ -58,8 +58,7 @@ export async function sweepSection(ctx: BenchContext): Promise<Figure[]> {
     const hand = median(runs.hand);
     const seed = median(runs.seed);
     // The targets are set for 10,000 due; the quick run's 500 say nothing about them.
-    const judged = (label: string, value: number, target: string, met: boolean): Ratio =>
-      ctx.quick ? { label, value, target: `${target} at full scale` } : { label, value, target, met };
+    const judged = (label: string, value: number, target: string, met: boolean): Ratio => ({ label, value, ...judge(ctx.quick, target, met) });
     const figures = [
       figure(SECTION, `library sweep (sweeper.sweep: clock, statement, a pino line per event), ${label}`, 'ms', runs.library,
         judged('library / hand-written', lib10k / hand, '<= 1.5', lib10k / hand <= 1.5),

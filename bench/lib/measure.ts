@@ -11,6 +11,11 @@ export type Figure = {
 /** A comparison taken in the same run, phrased as `label` ("ledger / raw"), with its target when it has one. */
 export type Ratio = { readonly label: string; readonly value: number; readonly target?: string | undefined; readonly met?: boolean | undefined };
 
+/** A target's verdict; a quick run's few operations say nothing about one, so it only names it. */
+export function judge(quick: boolean, target: string, met: boolean): Pick<Ratio, 'target' | 'met'> {
+  return quick ? { target: `${target} at full scale` } : { target, met };
+}
+
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
