@@ -17,7 +17,8 @@ module.exports = {
     },
     {
       name: 'adapters-do-not-import-the-root',
-      comment: 'Only the composition root (src/delegations.ts, src/index.ts) sees every layer; adapters may not import it back, except the outward faces (cli, http) which drive a wired instance.',
+      comment:
+        'Only the composition root (src/delegations.ts, src/index.ts) sees every layer; adapters may not import it back, except the outward faces (cli, http) which drive a wired instance.',
       severity: 'error',
       from: { path: '^src/adapters', pathNot: '^src/adapters/(cli|http|simulator)' },
       to: { path: '^src/(delegations|index)\\.ts$' },

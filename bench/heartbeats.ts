@@ -73,7 +73,12 @@ export async function heartbeatSection(ctx: BenchContext): Promise<Figure[]> {
       const target30k = c.batch > 1 ? judge(ctx.quick, '>= 30,000/s', median(runs.ledger) >= 30_000) : {};
       figures.push(
         figure(SECTION, `ledger ${c.name}`, 'beats/s', runs.ledger, { label: 'ledger / raw', value: ratio, ...target30k }),
-        figure(SECTION, `raw SQL ${c.batch === 1 ? 'UPDATE per beat' : 'UPDATE ... FROM unnest(ids)'}, ${c.name.split(', ').slice(-1)[0]}`, 'beats/s', runs.raw),
+        figure(
+          SECTION,
+          `raw SQL ${c.batch === 1 ? 'UPDATE per beat' : 'UPDATE ... FROM unnest(ids)'}, ${c.name.split(', ').slice(-1)[0]}`,
+          'beats/s',
+          runs.raw,
+        ),
       );
     }
     return figures;

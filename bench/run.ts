@@ -13,7 +13,10 @@ import { transitionSection } from './transitions.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const started = performance.now();
 const ctx: BenchContext = {
   quick,

@@ -10,14 +10,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import {
-  BUILT_IN_PROFILES,
-  DEFAULT_INTERVALS_SECONDS,
-  DEFAULT_THRESHOLDS_SECONDS,
-  planFleet,
-  runSetting,
-  simulate,
-} from '../src/adapters/simulator/index.js';
+import { BUILT_IN_PROFILES, DEFAULT_INTERVALS_SECONDS, DEFAULT_THRESHOLDS_SECONDS, planFleet, runSetting, simulate } from '../src/adapters/simulator/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +38,11 @@ async function measure<T>(work: () => Promise<T>): Promise<Measured<T>> {
 const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const line = (label: string, value: string) => process.stdout.write(`  ${label.padEnd(34)} ${value}\n`);
 
-process.stdout.write(`node ${process.version}, ${availableParallelism()} cpus, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n`);
+process.stdout.write(
+  `node ${process.version}, ${availableParallelism()} cpus, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n\n`,
+);
 
 const plan = await measure(async () => planFleet({ agents, horizonMs: hours * 3_600_000, seed, profiles: BUILT_IN_PROFILES }));
 const one = await measure(() => runSetting(plan.value, { thresholdMs: 600_000, intervalMs: 300_000 }));
@@ -67,10 +64,16 @@ if (values.grid) {
   const grid = await measure(() => simulate({ agents, hours, seed, jobs }));
   const agentHours = grid.value.settings.reduce((sum, s) => sum + s.agentHours, 0);
   const settings = DEFAULT_THRESHOLDS_SECONDS.length * DEFAULT_INTERVALS_SECONDS.length;
-  process.stdout.write(`\nthe default grid: ${settings} settings (thresholds ${DEFAULT_THRESHOLDS_SECONDS.join(',')} s x intervals ${DEFAULT_INTERVALS_SECONDS.join(',')} s), ${jobs} worker thread(s)\n`);
+  process.stdout.write(
+    `\nthe default grid: ${settings} settings (thresholds ${DEFAULT_THRESHOLDS_SECONDS.join(',')} s x intervals ${DEFAULT_INTERVALS_SECONDS.join(',')} s), ${jobs} worker thread(s)\n`,
+  );
   line('simulate (wall)', `${fmt(grid.wallMs)} ms`);
   line('simulate (cpu, all threads)', `${fmt(grid.cpuMs)} ms`);
   line('agent-hours simulated', fmt(agentHours, 1));
   line('agent-hours per wall second', fmt((agentHours * 1000) / grid.wallMs));
 }
-process.stdout.write(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+process.stdout.write(
+  `\nload average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+);

@@ -60,12 +60,22 @@ export async function sweepSection(ctx: BenchContext): Promise<Figure[]> {
     // The targets are set for 10,000 due; the quick run's 500 say nothing about them.
     const judged = (label: string, value: number, target: string, met: boolean): Ratio => ({ label, value, ...judge(ctx.quick, target, met) });
     const figures = [
-      figure(SECTION, `library sweep (sweeper.sweep: clock, statement, a pino line per event), ${label}`, 'ms', runs.library,
+      figure(
+        SECTION,
+        `library sweep (sweeper.sweep: clock, statement, a pino line per event), ${label}`,
+        'ms',
+        runs.library,
         judged('library / hand-written', lib10k / hand, '<= 1.5', lib10k / hand <= 1.5),
-        judged('seed / library', seed / lib10k, '>= 20', seed / lib10k >= 20)),
-      figure(SECTION, 'library store.sweep (clock and statement, no logging), same data', 'ms', runs.store,
+        judged('seed / library', seed / lib10k, '>= 20', seed / lib10k >= 20),
+      ),
+      figure(
+        SECTION,
+        'library store.sweep (clock and statement, no logging), same data',
+        'ms',
+        runs.store,
         judged('store / hand-written', store10k / hand, '<= 1.5', store10k / hand <= 1.5),
-        judged('seed / store', seed / store10k, '>= 20', seed / store10k >= 20)),
+        judged('seed / store', seed / store10k, '>= 20', seed / store10k >= 20),
+      ),
       figure(SECTION, `seed per-row algorithm (raw pg, a transaction per row), same data`, 'ms', runs.seed),
       figure(SECTION, `hand-written single statement (lower bound), same data`, 'ms', runs.hand, { label: 'seed / hand-written', value: seed / hand }),
     ];
@@ -91,9 +101,16 @@ async function nothingDue(ctx: BenchContext, target: SqlTarget, run: Record<Vari
     }
   }
   return [
-    figure(SECTION, `library sweep, nothing due (${fixture.inFlight.toLocaleString('en')} in flight, ${fixture.terminal.toLocaleString('en')} terminal)`, 'ms', runs.library, {
-      label: 'library / hand-written', value: median(runs.library) / median(runs.hand),
-    }),
+    figure(
+      SECTION,
+      `library sweep, nothing due (${fixture.inFlight.toLocaleString('en')} in flight, ${fixture.terminal.toLocaleString('en')} terminal)`,
+      'ms',
+      runs.library,
+      {
+        label: 'library / hand-written',
+        value: median(runs.library) / median(runs.hand),
+      },
+    ),
     figure(SECTION, `hand-written statement, nothing due`, 'ms', runs.hand),
   ];
 }
@@ -117,7 +134,8 @@ async function scaling(ctx: BenchContext, target: SqlTarget, run: () => Promise<
     figures.push(
       figure(SECTION, `scaling: ${n} in flight (10% due), no terminal rows`, 'ms', runs.without),
       figure(SECTION, `scaling: ${n} in flight (10% due), +${terminal.toLocaleString('en')} terminal${reuse ? ' (headline runs)' : ''}`, 'ms', runs.with, {
-        label: 'with / without terminal', value: median(runs.with) / median(runs.without),
+        label: 'with / without terminal',
+        value: median(runs.with) / median(runs.without),
       }),
     );
   }

@@ -34,7 +34,10 @@ async function rawTransition(target: SqlTarget, id: string): Promise<boolean> {
 
 type Transition = (id: string) => Promise<boolean>;
 
-const applied = (ledger: Ledger): Transition => async (id) => (await ledger.setStatus(id, 'dispatched')).outcome === 'applied';
+const applied =
+  (ledger: Ledger): Transition =>
+  async (id) =>
+    (await ledger.setStatus(id, 'dispatched')).outcome === 'applied';
 
 /**
  * Where the ledger's time goes, at the highest concurrency only: the same ledger
@@ -67,7 +70,7 @@ export async function transitionSection(ctx: BenchContext): Promise<Figure[]> {
       const runs: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
       for (let round = 0; round < ctx.rounds; round += 1) {
         ctx.progress(`transitions at concurrency ${concurrency}, round ${round + 1}`);
-        const fixtures = names.map((name, i): StatusFixture => ({ prefix: `s${i}-`, count, status: 'queued' }));
+        const fixtures = names.map((_name, i): StatusFixture => ({ prefix: `s${i}-`, count, status: 'queued' }));
         await reset(target, [...fixtures, { prefix: 'w', count: 4 * POOL_SIZE, status: 'queued' }]);
         // Warm every pooled connection on rows outside the measurement.
         await throughput(2 * POOL_SIZE, POOL_SIZE, (i) => applied(lib.ledger)(`w${i + 1}`));
@@ -92,7 +95,8 @@ export async function transitionSection(ctx: BenchContext): Promise<Figure[]> {
       for (const name of names.filter((n) => n !== 'raw')) {
         const ratio = median(runs[name] ?? []) / raw;
         const goal = concurrency === 16 && name === 'ledger' ? judge(ctx.quick, '>= 0.7', ratio >= 0.7) : {};
-        const label = name === 'ledger' ? `ledger.setStatus, concurrency ${concurrency} (pool ${POOL_SIZE})` : `  diagnostic: ${name}, concurrency ${concurrency}`;
+        const label =
+          name === 'ledger' ? `ledger.setStatus, concurrency ${concurrency} (pool ${POOL_SIZE})` : `  diagnostic: ${name}, concurrency ${concurrency}`;
         figures.push(figure(SECTION, label, 'ops/s', runs[name] ?? [], { label: 'ledger / raw', value: ratio, ...goal }));
       }
       figures.push(figure(SECTION, `raw SQL transaction through pg, concurrency ${concurrency}`, 'ops/s', runs.raw ?? []));

@@ -12,9 +12,7 @@ const EVENT_INSERT = `INSERT INTO delegation_events (delegation_id, version, att
  * row; refuse if terminal; guarded UPDATE; INSERT the event; COMMIT.
  */
 export async function seedSweep(target: SqlTarget): Promise<number> {
-  const { rows } = await target.query(
-    `SELECT delegation_id, last_heartbeat, deadline FROM delegations WHERE status IN ('queued','dispatched','in_progress')`,
-  );
+  const { rows } = await target.query(`SELECT delegation_id, last_heartbeat, deadline FROM delegations WHERE status IN ('queued','dispatched','in_progress')`);
   const now = new Date();
   let moved = 0;
   for (const row of rows) {
@@ -48,8 +46,14 @@ async function setStatus(target: SqlTarget, id: string, to: 'failed' | 'stuck', 
         [id, to, detail, version, now, from, row.version],
       );
       await s.query(`${EVENT_INSERT} VALUES ($1, $2, $3, $4, $5, $6, 'sweeper', $7, $8)`, [
-        id, version, row.attempt, to === 'failed' ? 'failed' : 'marked_stuck', from, to,
-        JSON.stringify(to === 'failed' ? { error: detail } : { detail }), now,
+        id,
+        version,
+        row.attempt,
+        to === 'failed' ? 'failed' : 'marked_stuck',
+        from,
+        to,
+        JSON.stringify(to === 'failed' ? { error: detail } : { detail }),
+        now,
       ]);
       await s.query('COMMIT');
       return 1;

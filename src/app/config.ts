@@ -10,7 +10,7 @@ export type DelegationsConfig = {
   readonly defaultDeadlineMs: number;
 };
 
-export type ConfigOverrides = Partial<DelegationsConfig>;
+export type ConfigOverrides = { readonly [K in keyof DelegationsConfig]?: DelegationsConfig[K] | undefined };
 
 // Five minutes between sweeps: faster wastes round trips on the hot index, slower
 // leaves a dead agent unnoticed for longer.
@@ -33,11 +33,9 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export function resolveConfig(overrides: ConfigOverrides, env: Env, logger: Logger): DelegationsConfig {
   const stuckThresholdMs =
-    positiveOption('stuckThresholdMs', overrides.stuckThresholdMs) ??
-    envSeconds(env, ENV_STUCK_THRESHOLD, DEFAULT_STUCK_THRESHOLD_MS, logger);
+    positiveOption('stuckThresholdMs', overrides.stuckThresholdMs) ?? envSeconds(env, ENV_STUCK_THRESHOLD, DEFAULT_STUCK_THRESHOLD_MS, logger);
   const sweepIntervalMs =
-    positiveOption('sweepIntervalMs', overrides.sweepIntervalMs) ??
-    envSeconds(env, ENV_SWEEP_INTERVAL, DEFAULT_SWEEP_INTERVAL_MS, logger);
+    positiveOption('sweepIntervalMs', overrides.sweepIntervalMs) ?? envSeconds(env, ENV_SWEEP_INTERVAL, DEFAULT_SWEEP_INTERVAL_MS, logger);
   const bootGraceMs = nonNegativeOption('bootGraceMs', overrides.bootGraceMs) ?? stuckThresholdMs;
   const defaultDeadlineMs = positiveOption('defaultDeadlineMs', overrides.defaultDeadlineMs) ?? DEFAULT_DEADLINE_MS;
   return { stuckThresholdMs, sweepIntervalMs, bootGraceMs, defaultDeadlineMs };

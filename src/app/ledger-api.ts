@@ -63,7 +63,7 @@ export interface Ledger {
   heartbeat(delegationId: string, options?: HeartbeatOptions): Promise<HeartbeatOutcome>;
   heartbeatMany(delegationIds: readonly string[]): Promise<HeartbeatOutcome[]>;
   retry(delegationId: string, options?: { actor?: string }): Promise<TransitionOutcome>;
-  cancel(delegationId: string, options?: { reason?: string; actor?: string }): Promise<TransitionOutcome>;
+  cancel(delegationId: string, options?: { reason?: string | undefined; actor?: string | undefined }): Promise<TransitionOutcome>;
   get(delegationId: string): Promise<Delegation | null>;
   history(delegationId: string): Promise<StoredEvent[]>;
   list(options?: ListOptions): Promise<Delegation[]>;

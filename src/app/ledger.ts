@@ -16,16 +16,7 @@ import {
 } from '../domain/index.js';
 import { createCommand, statusCommand } from './commands-from-input.js';
 import type { DelegationsConfig } from './config.js';
-import type {
-  CreateInput,
-  HeartbeatOptions,
-  HeartbeatOutcome,
-  Ledger,
-  ListOptions,
-  SetStatusOptions,
-  StatusFilter,
-  TransitionOutcome,
-} from './ledger-api.js';
+import type { CreateInput, HeartbeatOptions, HeartbeatOutcome, Ledger, ListOptions, SetStatusOptions, StatusFilter, TransitionOutcome } from './ledger-api.js';
 import type { Clock, DelegationStore, Logger } from './ports.js';
 import { TOKENS } from './tokens.js';
 import { positiveInteger, progressValue, requireId, requireStatus } from './validation.js';
@@ -82,7 +73,10 @@ export class LedgerService implements Ledger {
   async heartbeatMany(delegationIds: readonly string[]): Promise<HeartbeatOutcome[]> {
     const ids = delegationIds.map((id) => requireId('delegationId', id));
     const now = await this.clock.now();
-    const touched = await this.store.recordHeartbeats(ids.map((delegationId) => ({ delegationId, progress: null })), now);
+    const touched = await this.store.recordHeartbeats(
+      ids.map((delegationId) => ({ delegationId, progress: null })),
+      now,
+    );
     const byId = new Map(touched.map((d) => [d.delegationId, d]));
     const outcomes: HeartbeatOutcome[] = [];
     // Only beats that start or recover a delegation (or are refused) need a decision each.
@@ -97,7 +91,7 @@ export class LedgerService implements Ledger {
     return this.setStatus(delegationId, 'queued', { actor: options.actor ?? 'operator' });
   }
 
-  async cancel(delegationId: string, options: { reason?: string; actor?: string } = {}): Promise<TransitionOutcome> {
+  async cancel(delegationId: string, options: { reason?: string | undefined; actor?: string | undefined } = {}): Promise<TransitionOutcome> {
     return this.setStatus(delegationId, 'cancelled', { errorDetail: options.reason, actor: options.actor ?? 'operator' });
   }
 
@@ -143,7 +137,10 @@ export class LedgerService implements Ledger {
           try {
             const written = await this.store.append({ delegationId, expectedVersion: state.version, events: decision.events, next });
             const event = written.events[written.events.length - 1] as StoredEvent;
-            this.logger.info({ delegationId, event: event.type, from: event.fromStatus, to: event.toStatus, actor: event.actor, attempt: event.attempt }, 'delegation transition');
+            this.logger.info(
+              { delegationId, event: event.type, from: event.fromStatus, to: event.toStatus, actor: event.actor, attempt: event.attempt },
+              'delegation transition',
+            );
             return { outcome: 'applied', delegation: written.delegation, event };
           } catch (error) {
             if (!(error instanceof ConcurrencyError)) throw error;

@@ -1,12 +1,4 @@
-import type {
-  Classification,
-  Delegation,
-  DelegationEvent,
-  EventType,
-  Status,
-  StoredEvent,
-  SweepPolicy,
-} from '../domain/index.js';
+import type { Classification, Delegation, DelegationEvent, EventType, Status, StoredEvent, SweepPolicy } from '../domain/index.js';
 
 /** Where every timestamp comes from. Stores with a database use the database's clock by default. */
 export interface Clock {

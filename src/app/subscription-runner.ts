@@ -145,7 +145,10 @@ export class SubscriptionRunner implements SubscriptionHandle {
   private async storeFailed(error: unknown): Promise<void> {
     if (this.stopping) return;
     this.outages += 1;
-    this.logger.warn({ subscription: this.name, position: this.position, attempt: this.outages, err: error }, 'subscription could not read or checkpoint; retrying');
+    this.logger.warn(
+      { subscription: this.name, position: this.position, attempt: this.outages, err: error },
+      'subscription could not read or checkpoint; retrying',
+    );
     await this.pause(this.backoff(this.outages));
   }
 

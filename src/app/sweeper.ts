@@ -5,7 +5,6 @@ import type { LastSweep, Sweeper, SweepResult } from './ledger-api.js';
 import type { Clock, DelegationStore, Logger } from './ports.js';
 import { TOKENS } from './tokens.js';
 
-
 @injectable()
 export class SweeperService implements Sweeper {
   private graceFrom: Date | null = null;

@@ -29,13 +29,4 @@ export type Complete = Fenced & { readonly type: 'Complete'; readonly result: st
 export type Fail = Fenced & { readonly type: 'Fail'; readonly error: string | null };
 export type Cancel = Fenced & { readonly type: 'Cancel'; readonly reason: string | null };
 
-export type DelegationCommand =
-  | Create
-  | Dispatch
-  | Start
-  | Heartbeat
-  | MarkStuck
-  | Requeue
-  | Complete
-  | Fail
-  | Cancel;
+export type DelegationCommand = Create | Dispatch | Start | Heartbeat | MarkStuck | Requeue | Complete | Fail | Cancel;

@@ -62,12 +62,15 @@ function describeDetails(given: () => Promise<LedgerHarness>): void {
       const h = await given();
       const task = '€'.repeat(2000);
       const result = '😀'.repeat(1100);
-      const error = 'a' + 'é'.repeat(3000);
-      const cut = { task: '€'.repeat(1365), result: '😀'.repeat(1024), error: 'a' + 'é'.repeat(2047) };
+      const error = `a${'é'.repeat(3000)}`;
+      const cut = { task: '€'.repeat(1365), result: '😀'.repeat(1024), error: `a${'é'.repeat(2047)}` };
       await h.ledger.create({ callerId: 'c', calleeId: 'a', task, delegationId: 'ok' });
-      await h.ledger.create({ callerId: 'c', calleeId: 'a', task: 'x'.repeat(LIMIT - 1) + '😀', delegationId: 'edge' });
+      await h.ledger.create({ callerId: 'c', calleeId: 'a', task: `${'x'.repeat(LIMIT - 1)}😀`, delegationId: 'edge' });
       await h.ledger.create({ callerId: 'c', calleeId: 'a', task: 't', delegationId: 'bad' });
-      expect(await h.ledger.setStatus('ok', 'completed', { resultPreview: result })).toMatchObject({ outcome: 'applied', delegation: { resultPreview: cut.result } });
+      expect(await h.ledger.setStatus('ok', 'completed', { resultPreview: result })).toMatchObject({
+        outcome: 'applied',
+        delegation: { resultPreview: cut.result },
+      });
       expect(await h.ledger.setStatus('bad', 'failed', { errorDetail: error })).toMatchObject({ outcome: 'applied', delegation: { errorDetail: cut.error } });
       const ok = await h.ledger.get('ok');
       expect(ok).toMatchObject({ taskPreview: cut.task, resultPreview: cut.result });
@@ -81,7 +84,9 @@ function describeDetails(given: () => Promise<LedgerHarness>): void {
       expect(history[0]?.data).toMatchObject({ taskPreview: cut.task });
       expect(history[1]?.data).toEqual({ result: cut.result });
       if (h.sql) {
-        const rows = await h.sql("SELECT max(octet_length(task_preview)) AS task, max(octet_length(result_preview)) AS result, max(octet_length(error_detail)) AS error FROM delegations");
+        const rows = await h.sql(
+          'SELECT max(octet_length(task_preview)) AS task, max(octet_length(result_preview)) AS result, max(octet_length(error_detail)) AS error FROM delegations',
+        );
         expect(rows[0]).toEqual({ task: LIMIT - 1, result: LIMIT, error: LIMIT - 1 });
       }
     });

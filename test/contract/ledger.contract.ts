@@ -49,10 +49,26 @@ function describeCreate(given: Given): void {
       const h = await given();
       const now = h.clock.advance(5 * SECOND);
       const d = await create(h);
-      expect(d).toMatchObject({ delegationId: 'd1', status: 'queued', attempt: 1, version: 1, createdAt: now, updatedAt: now, deadline: new Date(now.getTime() + 6 * HOUR) });
+      expect(d).toMatchObject({
+        delegationId: 'd1',
+        status: 'queued',
+        attempt: 1,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+        deadline: new Date(now.getTime() + 6 * HOUR),
+      });
       expect(await h.ledger.get('d1')).toEqual(d);
       expect(await h.ledger.history('d1')).toEqual([
-        expect.objectContaining({ type: 'created', version: 1, fromStatus: null, toStatus: 'queued', actor: 'caller', occurredAt: now, data: expect.objectContaining({ callerId: 'caller', taskPreview: 'summarise the report' }) }),
+        expect.objectContaining({
+          type: 'created',
+          version: 1,
+          fromStatus: null,
+          toStatus: 'queued',
+          actor: 'caller',
+          occurredAt: now,
+          data: expect.objectContaining({ callerId: 'caller', taskPreview: 'summarise the report' }),
+        }),
       ]);
     });
 
@@ -89,11 +105,19 @@ function describeTransitions(given: Given): void {
     it('applies each forward step with its event and actor', async () => {
       const h = await given();
       await create(h);
-      const steps: [Status, string, string][] = [['dispatched', 'dispatcher', 'dispatched'], ['in_progress', 'agent', 'started'], ['completed', 'agent', 'completed']];
+      const steps: [Status, string, string][] = [
+        ['dispatched', 'dispatcher', 'dispatched'],
+        ['in_progress', 'agent', 'started'],
+        ['completed', 'agent', 'completed'],
+      ];
       for (const [status, actor, type] of steps) {
         const now = h.clock.advance(SECOND);
         const outcome = await h.ledger.setStatus('d1', status, { actor, resultPreview: status === 'completed' ? 'the summary' : undefined });
-        expect(outcome).toMatchObject({ outcome: 'applied', delegation: { status, updatedAt: now }, event: { type, actor, toStatus: status, occurredAt: now } });
+        expect(outcome).toMatchObject({
+          outcome: 'applied',
+          delegation: { status, updatedAt: now },
+          event: { type, actor, toStatus: status, occurredAt: now },
+        });
       }
       expect(await h.ledger.get('d1')).toMatchObject({ status: 'completed', resultPreview: 'the summary', version: 4 });
     });
@@ -114,9 +138,15 @@ function describeTransitions(given: Given): void {
       await running(h);
       const done = await h.ledger.setStatus('d1', 'completed');
       h.clock.advance(SECOND);
-      expect(await h.ledger.setStatus('d1', 'completed', { resultPreview: 'late result' })).toMatchObject({ outcome: 'applied', event: { type: 'detail_recorded' } });
+      expect(await h.ledger.setStatus('d1', 'completed', { resultPreview: 'late result' })).toMatchObject({
+        outcome: 'applied',
+        event: { type: 'detail_recorded' },
+      });
       expect(await h.ledger.setStatus('d1', 'completed', { resultPreview: 'other' })).toMatchObject({ outcome: 'unchanged' });
-      expect(await h.ledger.get('d1')).toMatchObject({ resultPreview: 'late result', updatedAt: done.outcome === 'applied' ? done.delegation.updatedAt : null });
+      expect(await h.ledger.get('d1')).toMatchObject({
+        resultPreview: 'late result',
+        updatedAt: done.outcome === 'applied' ? done.delegation.updatedAt : null,
+      });
     });
 
     it('refuses steps back and moves out of a terminal status, changing nothing', async () => {
@@ -147,9 +177,18 @@ function describeHeartbeats(given: Given): void {
       await create(h);
       await h.ledger.setStatus('d1', 'dispatched');
       const first = h.clock.advance(SECOND);
-      expect(await h.ledger.heartbeat('d1', { progress: 5 })).toMatchObject({ outcome: 'applied', stop: false, event: { type: 'started' }, delegation: { lastHeartbeat: first } });
+      expect(await h.ledger.heartbeat('d1', { progress: 5 })).toMatchObject({
+        outcome: 'applied',
+        stop: false,
+        event: { type: 'started' },
+        delegation: { lastHeartbeat: first },
+      });
       const second = h.clock.advance(SECOND);
-      expect(await h.ledger.heartbeat('d1', { progress: 2 })).toMatchObject({ outcome: 'recorded', stop: false, delegation: { lastHeartbeat: second, progress: 5 } });
+      expect(await h.ledger.heartbeat('d1', { progress: 2 })).toMatchObject({
+        outcome: 'recorded',
+        stop: false,
+        delegation: { lastHeartbeat: second, progress: 5 },
+      });
       expect(await h.ledger.history('d1')).toHaveLength(3);
     });
 
@@ -173,7 +212,12 @@ function describeHeartbeats(given: Given): void {
       await running(h, 'done');
       await h.ledger.setStatus('done', 'cancelled');
       const outcomes = await h.ledger.heartbeatMany(['running', 'dispatched', 'done', 'nobody']);
-      expect(outcomes.map((o) => [o.outcome, o.stop])).toEqual([['recorded', false], ['applied', false], ['refused', true], ['not_found', true]]);
+      expect(outcomes.map((o) => [o.outcome, o.stop])).toEqual([
+        ['recorded', false],
+        ['applied', false],
+        ['refused', true],
+        ['not_found', true],
+      ]);
     });
   });
 }
@@ -185,7 +229,11 @@ function describeRetryAndCancel(given: Given): void {
       await running(h);
       h.clock.advance(THRESHOLD + 1);
       await h.sweeper.sweep();
-      expect(await h.ledger.retry('d1')).toMatchObject({ outcome: 'applied', event: { type: 'requeued', actor: 'operator', attempt: 2 }, delegation: { status: 'queued', attempt: 2 } });
+      expect(await h.ledger.retry('d1')).toMatchObject({
+        outcome: 'applied',
+        event: { type: 'requeued', actor: 'operator', attempt: 2 },
+        delegation: { status: 'queued', attempt: 2 },
+      });
       expect(await h.ledger.heartbeat('d1', { attempt: 1 })).toMatchObject({ outcome: 'refused', reason: 'stale_attempt', stop: true });
       expect(await h.ledger.setStatus('d1', 'completed', { attempt: 1 })).toMatchObject({ outcome: 'refused', reason: 'stale_attempt' });
       expect(await h.ledger.setStatus('d1', 'dispatched', { attempt: 3 })).toMatchObject({ outcome: 'refused', reason: 'unknown_attempt' });
@@ -203,7 +251,11 @@ function describeRetryAndCancel(given: Given): void {
     it('cancels with a reason once; a cancelled or completed delegation stays as it is', async () => {
       const h = await given();
       await running(h);
-      expect(await h.ledger.cancel('d1', { reason: 'caller gave up' })).toMatchObject({ outcome: 'applied', event: { type: 'cancelled', actor: 'operator' }, delegation: { status: 'cancelled', errorDetail: 'caller gave up' } });
+      expect(await h.ledger.cancel('d1', { reason: 'caller gave up' })).toMatchObject({
+        outcome: 'applied',
+        event: { type: 'cancelled', actor: 'operator' },
+        delegation: { status: 'cancelled', errorDetail: 'caller gave up' },
+      });
       expect(await h.ledger.cancel('d1', { reason: 'again' })).toMatchObject({ outcome: 'unchanged' });
       await running(h, 'done');
       await h.ledger.setStatus('done', 'completed');

@@ -8,7 +8,11 @@ import { describeLedgerContract } from './ledger.contract.js';
 import { describeDelegationStoreContract } from './store.contract.js';
 
 describeDelegationStoreContract('memory', async () => new MemoryDelegationStore());
-describeClockContract('VirtualClock', () => new VirtualClock(), (clock) => void (clock as VirtualClock).advance(Math.floor(Math.random() * 1000)));
+describeClockContract(
+  'VirtualClock',
+  () => new VirtualClock(),
+  (clock) => void (clock as VirtualClock).advance(Math.floor(Math.random() * 1000)),
+);
 describeClockContract('SystemClock', () => new SystemClock());
 describeLedgerContract('memory', memoryLedger);
 describeInputContract('memory', memoryLedger);

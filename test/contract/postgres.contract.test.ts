@@ -15,5 +15,11 @@ describeDelegationStoreContract('PostgreSQL', async () => {
   return new DrizzleDelegationStore(postgres().db);
 });
 describeClockContract('DatabaseClock on PostgreSQL', () => new DatabaseClock(postgres().db));
-describeLedgerContract('PostgreSQL', postgresLedger(() => postgres().database));
-describeInputContract('PostgreSQL', postgresLedger(() => postgres().database));
+describeLedgerContract(
+  'PostgreSQL',
+  postgresLedger(() => postgres().database),
+);
+describeInputContract(
+  'PostgreSQL',
+  postgresLedger(() => postgres().database),
+);

@@ -89,11 +89,35 @@ function describeAppend(given: StoreFactory): void {
     it('appends several events of one decision together, in order', async () => {
       const store = await given();
       const created = await seed(store, { id: 'd1' });
-      const dispatched = { type: 'dispatched', delegationId: 'd1', attempt: 1, fromStatus: 'queued', toStatus: 'dispatched', actor: 'dispatcher', occurredAt: at(1), data: {} } as const;
-      const started = { ...dispatched, type: 'started', fromStatus: 'dispatched', toStatus: 'in_progress', actor: 'agent', occurredAt: at(2), data: { viaHeartbeat: false } } as const;
-      const next = [dispatched, started].reduce<Delegation>((state, event) => ({ ...state, version: state.version + 1, status: event.toStatus, activeSince: event.occurredAt, updatedAt: event.occurredAt }) as Delegation, created);
+      const dispatched = {
+        type: 'dispatched',
+        delegationId: 'd1',
+        attempt: 1,
+        fromStatus: 'queued',
+        toStatus: 'dispatched',
+        actor: 'dispatcher',
+        occurredAt: at(1),
+        data: {},
+      } as const;
+      const started = {
+        ...dispatched,
+        type: 'started',
+        fromStatus: 'dispatched',
+        toStatus: 'in_progress',
+        actor: 'agent',
+        occurredAt: at(2),
+        data: { viaHeartbeat: false },
+      } as const;
+      const next = [dispatched, started].reduce<Delegation>(
+        (state, event) =>
+          ({ ...state, version: state.version + 1, status: event.toStatus, activeSince: event.occurredAt, updatedAt: event.occurredAt }) as Delegation,
+        created,
+      );
       const written = await store.append({ delegationId: 'd1', expectedVersion: 1, events: [dispatched, started], next });
-      expect(written.events.map((event) => [event.type, event.version])).toEqual([['dispatched', 2], ['started', 3]]);
+      expect(written.events.map((event) => [event.type, event.version])).toEqual([
+        ['dispatched', 2],
+        ['started', 3],
+      ]);
       expectWellFormedStream(await store.history('d1'));
       expect(problemsOf({ delegation: (await store.load('d1')) as Delegation, events: await store.history('d1') })).toEqual([]);
     });
@@ -105,7 +129,16 @@ function describeAppend(given: StoreFactory): void {
       await apply(store, 'd1', { type: 'Dispatch' }, at(SECOND));
       const before = { row: await store.load('d1'), history: await store.history('d1') };
       const cancelled = { ...(stale as Delegation), status: 'cancelled', version: 2 } as Delegation;
-      const event = { type: 'cancelled', delegationId: 'd1', attempt: 1, fromStatus: 'queued', toStatus: 'cancelled', actor: 'operator', occurredAt: at(2 * SECOND), data: { reason: null } } as const;
+      const event = {
+        type: 'cancelled',
+        delegationId: 'd1',
+        attempt: 1,
+        fromStatus: 'queued',
+        toStatus: 'cancelled',
+        actor: 'operator',
+        occurredAt: at(2 * SECOND),
+        data: { reason: null },
+      } as const;
       const attempt = store.append({ delegationId: 'd1', expectedVersion: 1, events: [event], next: cancelled });
       await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
       await expect(attempt).rejects.toMatchObject({ delegationId: 'd1', expectedVersion: 1 });
@@ -115,8 +148,19 @@ function describeAppend(given: StoreFactory): void {
     it('refuses an append to a delegation that does not exist', async () => {
       const store = await given();
       const { delegation } = creation({ id: 'ghost' });
-      const event = { type: 'cancelled', delegationId: 'ghost', attempt: 1, fromStatus: 'queued', toStatus: 'cancelled', actor: 'operator', occurredAt: at(1), data: { reason: null } } as const;
-      await expect(store.append({ delegationId: 'ghost', expectedVersion: 1, events: [event], next: { ...delegation, status: 'cancelled', version: 2 } as Delegation })).rejects.toBeInstanceOf(ConcurrencyError);
+      const event = {
+        type: 'cancelled',
+        delegationId: 'ghost',
+        attempt: 1,
+        fromStatus: 'queued',
+        toStatus: 'cancelled',
+        actor: 'operator',
+        occurredAt: at(1),
+        data: { reason: null },
+      } as const;
+      await expect(
+        store.append({ delegationId: 'ghost', expectedVersion: 1, events: [event], next: { ...delegation, status: 'cancelled', version: 2 } as Delegation }),
+      ).rejects.toBeInstanceOf(ConcurrencyError);
       expect(await store.history('ghost')).toEqual([]);
     });
   });
@@ -143,8 +187,26 @@ function describeHeartbeats(given: StoreFactory): void {
       await running(store, { id: 'd1' }, at(0), at(SECOND));
       await store.recordHeartbeats([{ delegationId: 'd1', progress: 9 }], at(20 * SECOND));
       const stale = (await store.load('d1')) as Delegation;
-      const older = { ...stale, status: 'completed', version: 4, lastHeartbeat: at(5 * SECOND), progress: 2, resultPreview: 'r', errorDetail: null, updatedAt: at(21 * SECOND) } as Delegation;
-      const event = { type: 'completed', delegationId: 'd1', attempt: 1, fromStatus: 'in_progress', toStatus: 'completed', actor: 'agent', occurredAt: at(21 * SECOND), data: { result: 'r' } } as const;
+      const older = {
+        ...stale,
+        status: 'completed',
+        version: 4,
+        lastHeartbeat: at(5 * SECOND),
+        progress: 2,
+        resultPreview: 'r',
+        errorDetail: null,
+        updatedAt: at(21 * SECOND),
+      } as Delegation;
+      const event = {
+        type: 'completed',
+        delegationId: 'd1',
+        attempt: 1,
+        fromStatus: 'in_progress',
+        toStatus: 'completed',
+        actor: 'agent',
+        occurredAt: at(21 * SECOND),
+        data: { result: 'r' },
+      } as const;
       const written = await store.append({ delegationId: 'd1', expectedVersion: 3, events: [event], next: older });
       expect(written.delegation).toMatchObject({ status: 'completed', lastHeartbeat: at(20 * SECOND), progress: 9 });
       expect(await store.load('d1')).toEqual(written.delegation);
@@ -188,7 +250,10 @@ function describeHeartbeats(given: StoreFactory): void {
       const store = await given();
       const ids = Array.from({ length: 64 }, (_, index) => `b${String(index).padStart(3, '0')}`);
       for (const id of ids) await running(store, { id }, at(0), at(1));
-      await store.recordHeartbeats(ids.map((delegationId) => ({ delegationId, progress: 10 })), at(2 * MINUTE));
+      await store.recordHeartbeats(
+        ids.map((delegationId) => ({ delegationId, progress: 10 })),
+        at(2 * MINUTE),
+      );
       const touched = await store.recordHeartbeats(
         [...ids.map((delegationId, index) => ({ delegationId, progress: index % 2 === 0 ? 4 : 12 })), { delegationId: 'nobody', progress: 1 }],
         at(MINUTE),

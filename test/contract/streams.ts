@@ -1,13 +1,5 @@
 import { expect } from 'vitest';
-import {
-  decide,
-  evolve,
-  type Create,
-  type Delegation,
-  type DelegationCommand,
-  type DelegationEvent,
-  type StoredEvent,
-} from '../../src/domain/index.js';
+import { decide, evolve, type Create, type Delegation, type DelegationCommand, type DelegationEvent, type StoredEvent } from '../../src/domain/index.js';
 import type { DelegationStore } from '../../src/app/ports.js';
 
 export const T0 = new Date('2026-01-01T00:00:00.000Z');

@@ -84,7 +84,10 @@ export function describeSweepContract(given: () => Promise<DelegationStore>): vo
       await running(store, { id: 'down', heartbeatTimeoutMs: 1000 }, at(0), at(0));
       await running(store, { id: 'up', heartbeatTimeoutMs: 1000 }, at(0), at(1));
       expect(await due(store, at(1500))).toEqual([stale('down', 1500), stale('up', 1499)]);
-      expect((await due(store, at(1500))).map((d) => d.verdict.kind === 'stale_heartbeat' && d.verdict.detail)).toEqual(['no heartbeat for 2s', 'no heartbeat for 1s']);
+      expect((await due(store, at(1500))).map((d) => d.verdict.kind === 'stale_heartbeat' && d.verdict.detail)).toEqual([
+        'no heartbeat for 2s',
+        'no heartbeat for 1s',
+      ]);
     });
 
     it('holds the stale rule back when the policy says so, never the deadline rule', async () => {
@@ -141,16 +144,28 @@ export function describeSweepContract(given: () => Promise<DelegationStore>): vo
       await scene(store);
       const expected = await due(store, NOW);
       expect(expected.map((d) => d.delegationId)).toEqual(['late', 'queued-late', 'silent']);
-      const before = new Map((await Promise.all(['late', 'queued-late', 'silent', 'healthy', 'done'].map((id) => store.load(id)))).map((d) => [d?.delegationId, d as Delegation]));
+      const before = new Map(
+        (await Promise.all(['late', 'queued-late', 'silent', 'healthy', 'done'].map((id) => store.load(id)))).map((d) => [d?.delegationId, d as Delegation]),
+      );
       const tally = await store.sweep(NOW, ACTIVE, 'sweeper');
       expect(tally).toMatchObject({ deadlineFailures: 2, stuckMarked: 1, scanned: 3 });
       expect(tally.events.map((event) => event.delegationId).sort()).toEqual(['late', 'queued-late', 'silent']);
       for (const event of tally.events) {
         const previous = before.get(event.delegationId) as Delegation;
-        expect(event).toMatchObject({ actor: 'sweeper', occurredAt: NOW, version: previous.version + 1, attempt: previous.attempt, fromStatus: previous.status });
+        expect(event).toMatchObject({
+          actor: 'sweeper',
+          occurredAt: NOW,
+          version: previous.version + 1,
+          attempt: previous.attempt,
+          fromStatus: previous.status,
+        });
       }
       expect(tally.events.find((e) => e.delegationId === 'late')).toMatchObject({ type: 'failed', toStatus: 'failed', data: { error: 'deadline exceeded' } });
-      expect(tally.events.find((e) => e.delegationId === 'silent')).toMatchObject({ type: 'marked_stuck', toStatus: 'stuck', data: { detail: 'no heartbeat for 2100s', silentForMs: 35 * MINUTE } });
+      expect(tally.events.find((e) => e.delegationId === 'silent')).toMatchObject({
+        type: 'marked_stuck',
+        toStatus: 'stuck',
+        data: { detail: 'no heartbeat for 2100s', silentForMs: 35 * MINUTE },
+      });
       expect(await store.load('late')).toMatchObject({ status: 'failed', errorDetail: 'deadline exceeded', updatedAt: NOW, lastHeartbeat: at(HOUR - 1) });
       expect(await store.load('silent')).toMatchObject({ status: 'stuck', errorDetail: 'no heartbeat for 2100s', updatedAt: NOW });
       expect(await store.load('healthy')).toEqual(before.get('healthy'));

@@ -92,16 +92,24 @@ describe.concurrent('the delegations CLI, each command a process', () => {
     expect(demo.code, demo.stderr).toBe(0);
     const out = demo.stdout;
     // Crash before the first heartbeat: caught one threshold after dispatch, not at the deadline.
-    expect(out).toMatch(/^t\+ 90s  sweeper\s+sweep: 2 marked stuck$/m);
+    expect(out).toMatch(/^t\+ 90s {2}sweeper\s+sweep: 2 marked stuck$/m);
     expect(out).toMatch(/^\s+crash-early: dispatched -> stuck \(no heartbeat for 90s\)$/m);
     expect(out).toMatch(/^\s+slow-call: in_progress -> stuck \(no heartbeat for 70s\)$/m);
-    expect(out).toMatch(/^t\+110s  slow-call\s+.*stuck -> in_progress \(recovered\)$/m);
+    expect(out).toMatch(/^t\+110s {2}slow-call\s+.*stuck -> in_progress \(recovered\)$/m);
     expect(out).toMatch(/^\s+crash-mid: in_progress -> stuck \(no heartbeat for 90s\)$/m);
     // The wedged agent beats to the end; only the deadline stops it, and its next heartbeat is told so.
     expect(out).toMatch(/^\s+wedged-loop: in_progress -> failed \(deadline exceeded\)$/m);
-    expect(out).toMatch(/^t\+340s  wedged-loop\s+heartbeat answered "stop"/m);
-    const outcomes = Object.fromEntries([...out.matchAll(/^(report-writer|crash-early|crash-mid|wedged-loop|slow-call) +(\w+) +\S/gm)].map((m) => [m[1], m[2]]));
-    expect(outcomes).toEqual({ 'report-writer': 'completed', 'crash-early': 'failed', 'crash-mid': 'failed', 'wedged-loop': 'failed', 'slow-call': 'completed' });
+    expect(out).toMatch(/^t\+340s {2}wedged-loop\s+heartbeat answered "stop"/m);
+    const outcomes = Object.fromEntries(
+      [...out.matchAll(/^(report-writer|crash-early|crash-mid|wedged-loop|slow-call) +(\w+) +\S/gm)].map((m) => [m[1], m[2]]),
+    );
+    expect(outcomes).toEqual({
+      'report-writer': 'completed',
+      'crash-early': 'failed',
+      'crash-mid': 'failed',
+      'wedged-loop': 'failed',
+      'slow-call': 'completed',
+    });
     expect(out).toMatch(/^6\s+\d+\s+t\+150s\s+completed\s+in_progress\s+completed\s+agent/m);
   });
 });

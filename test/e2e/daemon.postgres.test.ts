@@ -55,14 +55,23 @@ describe.concurrent('the daemon on PostgreSQL', () => {
       const listed = (inFlight.body as { delegations: { delegationId: string; status: string }[] }).delegations;
       expect(listed.map((d) => d.delegationId).sort()).toEqual([CASES.queued, CASES.running, CASES.stuck].sort());
       expect(listed.every((d) => (IN_FLIGHT_STATUSES as readonly string[]).includes(d.status))).toBe(true);
-      expect((await api(base, '/admin/delegations?status=completed&limit=1', { token: TOKEN })).body).toMatchObject({ count: 1, delegations: [{ delegationId: CASES.done }] });
+      expect((await api(base, '/admin/delegations?status=completed&limit=1', { token: TOKEN })).body).toMatchObject({
+        count: 1,
+        delegations: [{ delegationId: CASES.done }],
+      });
       expect((await api(base, '/admin/delegations?status=all&limit=2', { token: TOKEN })).body).toMatchObject({ count: 2 });
 
       const unknownStatus = await api(base, '/admin/delegations?status=sleeping', { token: TOKEN });
       expect(unknownStatus.status).toBe(400);
       expect(unknownStatus.body).toEqual({ error: 'bad_request', field: 'status', message: expect.stringContaining('sleeping'), allowed: [...STATUS_FILTERS] });
       expect(STATUS_FILTERS).toEqual(expect.arrayContaining([...STATUSES, 'in_flight']));
-      for (const [query, field] of [['limit=0', 'limit'], ['limit=1001', 'limit'], ['limit=ten', 'limit'], ['limit=2.5', 'limit'], ['stauts=stuck', 'stauts']]) {
+      for (const [query, field] of [
+        ['limit=0', 'limit'],
+        ['limit=1001', 'limit'],
+        ['limit=ten', 'limit'],
+        ['limit=2.5', 'limit'],
+        ['stauts=stuck', 'stauts'],
+      ]) {
         const bad = await api(base, `/admin/delegations?${query}`, { token: TOKEN });
         expect(bad.status, query).toBe(400);
         expect(bad.body, query).toMatchObject({ error: 'bad_request', field });
@@ -81,7 +90,12 @@ describe.concurrent('the daemon on PostgreSQL', () => {
       expect(retried.body).toMatchObject({ outcome: 'applied', event: { type: 'requeued', toStatus: 'queued', attempt: 2 } });
       const refusedRetry = await api(base, `/admin/delegations/${CASES.running}/retry`, { method: 'POST', token: TOKEN });
       expect(refusedRetry.status).toBe(409);
-      expect(refusedRetry.body).toMatchObject({ error: 'refused', reason: expect.any(String), message: expect.any(String), delegation: { status: 'in_progress' } });
+      expect(refusedRetry.body).toMatchObject({
+        error: 'refused',
+        reason: expect.any(String),
+        message: expect.any(String),
+        delegation: { status: 'in_progress' },
+      });
       expect((await api(base, '/admin/delegations/no-such-id/retry', { method: 'POST', token: TOKEN })).status).toBe(404);
 
       const cancel = (id: string, body?: string) => api(base, `/admin/delegations/${id}/cancel`, { method: 'POST', token: TOKEN, body });
@@ -114,14 +128,16 @@ describe.concurrent('the daemon on PostgreSQL', () => {
       expect(metrics.text).toMatch(/^delegations_last_sweep_timestamp_seconds \d/m);
 
       expect((await api(base, '/nowhere', { token: TOKEN })).status).toBe(404);
-      const requestLine = daemon.logs.find((line) => line.msg === 'admin request' && line.path === `/admin/delegations/${CASES.stuck}/retry` && line.status === 200);
+      const requestLine = daemon.logs.find(
+        (line) => line.msg === 'admin request' && line.path === `/admin/delegations/${CASES.stuck}/retry` && line.status === 200,
+      );
       expect(requestLine).toMatchObject({ delegationId: CASES.stuck });
 
       daemon.signal('SIGTERM');
       expect((await daemon.exited).code).toBe(0);
       expect(daemon.logs.at(-1)).toMatchObject({ msg: 'stopped' });
       await withLibrary(store, async (d) => expect((await d.verify()).mismatches).toEqual([]));
-  }));
+    }));
 
   it('answers 503 while the database opens; on SIGTERM refuses new requests, lets the sweep finish, exits 0', ({ expect }) =>
     withDatabase('e2e_sigterm', async (db) => {
@@ -171,7 +187,7 @@ describe.concurrent('the daemon on PostgreSQL', () => {
           expect((await d.ledger.history(id)).map((e) => e.type)).toEqual(['created', 'failed']);
         }
       });
-  }));
+    }));
 
   it('answers 503 on /healthz when the database goes away, and counts the sweeps that fail meanwhile', async ({ expect }) => {
     const doomed = await createTestDatabase('e2e_health');

@@ -51,7 +51,8 @@ describe("the README's embedding examples", () => {
     const names = new Set<string>();
     for (const file of await sourceFiles(join(REPO, 'src'))) {
       const text = await readFile(file, 'utf8');
-      for (const m of text.matchAll(/env(?:\.|\[')([A-Z][A-Z0-9_]+)|\.env\('([A-Z][A-Z0-9_]+)'\)|ENV_\w+ = '([A-Z][A-Z0-9_]+)'/g)) names.add((m[1] ?? m[2] ?? m[3]) as string);
+      for (const m of text.matchAll(/env(?:\.|\[')([A-Z][A-Z0-9_]+)|\.env\('([A-Z][A-Z0-9_]+)'\)|ENV_\w+ = '([A-Z][A-Z0-9_]+)'/g))
+        names.add((m[1] ?? m[2] ?? m[3]) as string);
     }
     expect([...names]).toEqual(expect.arrayContaining(['DATABASE_URL', 'DELEGATIONS_ADMIN_TOKEN', 'PORT', 'HOST', 'LOG_LEVEL']));
     for (const name of names) expect(table, name).toContain(`| \`${name}\` |`);

@@ -57,7 +57,14 @@ async function allStreams(url: string): Promise<Map<string, StoredEvent[]>> {
     );
     const streams = new Map<string, StoredEvent[]>();
     for (const row of rows) {
-      const event = { delegationId: row.delegation_id, version: row.version, type: row.type, fromStatus: row.from_status, toStatus: row.to_status, position: Number(row.position) } as StoredEvent;
+      const event = {
+        delegationId: row.delegation_id,
+        version: row.version,
+        type: row.type,
+        fromStatus: row.from_status,
+        toStatus: row.to_status,
+        position: Number(row.position),
+      } as StoredEvent;
       streams.set(event.delegationId, [...(streams.get(event.delegationId) ?? []), event]);
     }
     return streams;
@@ -77,7 +84,13 @@ describe('many replicas on one PostgreSQL', () => {
     const started = performance.now();
 
     const ids = Array.from({ length: DELEGATIONS }, (_, i) => `c${String(i).padStart(4, '0')}`);
-    const plans = ids.map((id) => ({ id, plan: random(), beats: 1 + Math.floor(random() * 3), gap: Math.floor(random() * 150), agent: Math.floor(random() * AGENTS) }));
+    const plans = ids.map((id) => ({
+      id,
+      plan: random(),
+      beats: 1 + Math.floor(random() * 3),
+      gap: Math.floor(random() * 150),
+      agent: Math.floor(random() * AGENTS),
+    }));
     const sweeps: SweepResult[] = [];
     let sweeping = true;
     const sweeperLoops = sweepers.map(async (s) => {
@@ -147,7 +160,10 @@ describe('many replicas on one PostgreSQL', () => {
     expect(await caller.ledger.list({ status: 'in_flight' }), JSON.stringify(stats)).toEqual([]);
     for (const id of ids) {
       const history = streams.get(id) ?? [];
-      expect(history.map((e) => e.version), id).toEqual(history.map((_, i) => i + 1));
+      expect(
+        history.map((e) => e.version),
+        id,
+      ).toEqual(history.map((_, i) => i + 1));
       history.forEach((e, i) => i > 0 && expect(e.fromStatus, `${id} v${e.version}`).toBe(history[i - 1]?.toStatus));
       expect(terminalEvents(history), id).toHaveLength(1);
       expect(reversals(history), id).toBe(0);
@@ -155,7 +171,11 @@ describe('many replicas on one PostgreSQL', () => {
 
     const applied = (outcomes: TransitionOutcome[], status?: Status) =>
       outcomes.filter((o) => o.outcome === 'applied' && (status === undefined || o.event.toStatus === status) && o.event.type !== 'detail_recorded').length;
-    const swept = { failed: sweeps.reduce((n, s) => n + s.deadlineFailures, 0), stuck: sweeps.reduce((n, s) => n + s.stuckMarked, 0), scanned: sweeps.reduce((n, s) => n + s.scanned, 0) };
+    const swept = {
+      failed: sweeps.reduce((n, s) => n + s.deadlineFailures, 0),
+      stuck: sweeps.reduce((n, s) => n + s.stuckMarked, 0),
+      scanned: sweeps.reduce((n, s) => n + s.scanned, 0),
+    };
     // Each applied terminal transition any actor was told about is exactly one terminal event in the log.
     expect(applied(agentOutcomes) + applied(operatorOutcomes, 'cancelled') + swept.failed).toBe(DELEGATIONS);
     expect(events.filter((e) => e.type === 'marked_stuck')).toHaveLength(swept.stuck);
@@ -173,7 +193,13 @@ describe('many replicas on one PostgreSQL', () => {
   it('turns 40 concurrent creates with one idempotency key, across replicas, into one delegation', async () => {
     const replicas = [await replica(countingLogger(), 4), await replica(countingLogger(), 4)];
     const requests = Array.from({ length: 40 }, (_, i) =>
-      (replicas[i % 2] as Delegations).ledger.create({ delegationId: `idem-${i}`, callerId: 'caller', calleeId: 'agent', task: 'once', idempotencyKey: 'the-key' }),
+      (replicas[i % 2] as Delegations).ledger.create({
+        delegationId: `idem-${i}`,
+        callerId: 'caller',
+        calleeId: 'agent',
+        task: 'once',
+        idempotencyKey: 'the-key',
+      }),
     );
     const created = await Promise.all(requests);
     expect(new Set(created.map((d) => d.delegationId)).size).toBe(1);

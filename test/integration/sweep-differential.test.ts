@@ -31,7 +31,11 @@ type Scenario = { readonly now: Date; readonly policy: SweepPolicy; readonly row
 
 /** Offsets that land on the rule's edges (±2 ms around a limit) as often as anywhere. */
 const around = (limit: number) =>
-  fc.oneof(fc.integer({ min: -2, max: 2 }).map((d) => limit + d), fc.integer({ min: -1000, max: 3 * HOUR }), fc.integer({ min: -YEAR, max: 10 * YEAR }));
+  fc.oneof(
+    fc.integer({ min: -2, max: 2 }).map((d) => limit + d),
+    fc.integer({ min: -1000, max: 3 * HOUR }),
+    fc.integer({ min: -YEAR, max: 10 * YEAR }),
+  );
 
 const timeout = fc.option(fc.oneof(fc.integer({ min: 1, max: 3 * HOUR }), fc.constantFrom(1, 999, 1000, Number.MAX_SAFE_INTEGER)), { nil: null });
 
@@ -39,13 +43,18 @@ function rowAt(now: number, thresholdMs: number, index: number): fc.Arbitrary<Ra
   return timeout.chain((heartbeatTimeoutMs) => {
     // Limits beyond any reachable silence (MAX_SAFE_INTEGER) are probed from a distance a Date can hold.
     const silence = around(Math.min(heartbeatTimeoutMs ?? thresholdMs, 10 * YEAR));
-    const sign = fc.option(silence.map((ms) => new Date(now - ms)), { nil: null, freq: 4 });
+    const sign = fc.option(
+      silence.map((ms) => new Date(now - ms)),
+      { nil: null, freq: 4 },
+    );
     return fc.record({
       id: fc.constant(`r${String(index).padStart(3, '0')}`),
       status: fc.constantFrom(...STATUSES),
       attempt: fc.integer({ min: 1, max: 3 }),
       version: fc.integer({ min: 1, max: 9 }),
-      deadline: fc.oneof(fc.integer({ min: -2, max: 2 }), fc.integer({ min: -3 * HOUR, max: 3 * HOUR }), fc.integer({ min: -5 * YEAR, max: 5 * YEAR })).map((ms) => new Date(now + ms)),
+      deadline: fc
+        .oneof(fc.integer({ min: -2, max: 2 }), fc.integer({ min: -3 * HOUR, max: 3 * HOUR }), fc.integer({ min: -5 * YEAR, max: 5 * YEAR }))
+        .map((ms) => new Date(now + ms)),
       lastHeartbeat: sign,
       activeSince: sign,
       heartbeatTimeoutMs: fc.constant(heartbeatTimeoutMs),
@@ -122,7 +131,14 @@ async function sweepAgreesWithDomain(db: DrizzleDb, reset: () => Promise<void>, 
       occurredAt: s.now,
       data,
     });
-    expect(after.get(row.id), row.id).toEqual({ ...previous, status: to, version: row.version + 1, errorDetail: verdict.detail, resultPreview: null, updatedAt: s.now });
+    expect(after.get(row.id), row.id).toEqual({
+      ...previous,
+      status: to,
+      version: row.version + 1,
+      errorDetail: verdict.detail,
+      resultPreview: null,
+      updatedAt: s.now,
+    });
   }
 }
 

@@ -89,14 +89,21 @@ describe(`a sweep over ${IN_FLIGHT.toLocaleString('en')} in-flight rows with ${D
     try {
       const result = await run();
       const { pool, client } = instrumented.counts;
-      return { result, ms: performance.now() - started, statements: onTables(client).length, poolCalls: onTables(pool).length, other: client.length - onTables(client).length };
+      return {
+        result,
+        ms: performance.now() - started,
+        statements: onTables(client).length,
+        poolCalls: onTables(pool).length,
+        other: client.length - onTables(client).length,
+      };
     } finally {
       instrumented.counts.counting = false;
     }
   }
 
   it('finds and moves all of them in one statement, with exactly one event each', async () => {
-    const [row] = (await instrumented.pool.query("SELECT count(*) AS n FROM delegations WHERE status IN ('queued', 'dispatched', 'in_progress', 'stuck')")).rows;
+    const [row] = (await instrumented.pool.query("SELECT count(*) AS n FROM delegations WHERE status IN ('queued', 'dispatched', 'in_progress', 'stuck')"))
+      .rows;
     expect(Number(row.n)).toBe(IN_FLIGHT);
 
     const due = await counted(() => d.store.findDue(NOW, POLICY));
@@ -117,7 +124,10 @@ describe(`a sweep over ${IN_FLIGHT.toLocaleString('en')} in-flight rows with ${D
     const { rows: statuses } = await instrumented.pool.query(
       `SELECT status, count(*) AS n FROM delegations WHERE delegation_id <= 'bulk-${String(DUE).padStart(6, '0')}' GROUP BY status ORDER BY status`,
     );
-    expect(statuses).toEqual([{ status: 'failed', n: String(DUE_BY_DEADLINE) }, { status: 'stuck', n: String(DUE_BY_SILENCE) }]);
+    expect(statuses).toEqual([
+      { status: 'failed', n: String(DUE_BY_DEADLINE) },
+      { status: 'stuck', n: String(DUE_BY_SILENCE) },
+    ]);
 
     const again = await counted(() => d.store.sweep(NOW, POLICY, 'sweeper'));
     expect(again.statements).toBe(1);

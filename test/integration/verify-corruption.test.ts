@@ -52,8 +52,11 @@ function describeVerify(name: string, factory: LedgerHarnessFactory): void {
     it('reports a broken stream: a gap in the versions, a second terminal event', async () => {
       const h = await given();
       await sql(h, "UPDATE delegation_events SET version = 9 WHERE delegation_id = 'd2' AND version = 3");
-      await sql(h, `INSERT INTO delegation_events (delegation_id, version, attempt, type, from_status, to_status, actor, details, occurred_at)
-        SELECT 'd5', 5, 1, 'completed', 'failed', 'completed', 'forger', '{"result": null}'::jsonb, now()`);
+      await sql(
+        h,
+        `INSERT INTO delegation_events (delegation_id, version, attempt, type, from_status, to_status, actor, details, occurred_at)
+        SELECT 'd5', 5, 1, 'completed', 'failed', 'completed', 'forger', '{"result": null}'::jsonb, now()`,
+      );
       const report = await h.verify();
       expect(report.mismatches.map((m) => m.delegationId)).toEqual(['d2', 'd5']);
       const [d2, d5] = report.mismatches;

@@ -65,7 +65,17 @@ class CreateCmd implements Cmd {
   check = () => true;
   async run(m: LedgerModel, r: LedgerReal): Promise<void> {
     const n = m.items.length;
-    const item: Item = { id: `d${n}`, key: `k${n}`, deadline: m.now + this.deadlineInMs, timeoutMs: this.timeoutMs, status: 'queued', attempt: 1, version: 1, lastSign: null, hasDetail: false };
+    const item: Item = {
+      id: `d${n}`,
+      key: `k${n}`,
+      deadline: m.now + this.deadlineInMs,
+      timeoutMs: this.timeoutMs,
+      status: 'queued',
+      attempt: 1,
+      version: 1,
+      lastSign: null,
+      hasDetail: false,
+    };
     const created = await r.d.ledger.create({
       callerId: 'caller',
       calleeId: 'agent',
@@ -84,7 +94,13 @@ class CreateCmd implements Cmd {
 class RepeatCreateCmd extends OnDelegation {
   async run(m: LedgerModel, r: LedgerReal): Promise<void> {
     const item = pick(m, this.index);
-    const again = await r.d.ledger.create({ callerId: 'caller', calleeId: 'agent', task: 'again', idempotencyKey: item.key, deadline: new Date(m.now + 3_600_000) });
+    const again = await r.d.ledger.create({
+      callerId: 'caller',
+      calleeId: 'agent',
+      task: 'again',
+      idempotencyKey: item.key,
+      deadline: new Date(m.now + 3_600_000),
+    });
     agrees(again, item);
     expect(Object.values(await r.d.ledger.stats()).reduce((a, b) => a + b, 0)).toBe(m.items.length);
   }
@@ -107,13 +123,15 @@ class SetStatusCmd extends OnDelegation {
     const outcome =
       this.to === 'cancelled' && attempt === undefined
         ? await r.d.ledger.cancel(item.id, { reason: this.detail })
-        : await r.d.ledger.setStatus(item.id, this.to, { attempt, ...(this.to === 'completed' ? { resultPreview: this.detail } : { errorDetail: this.detail }) });
+        : await r.d.ledger.setStatus(item.id, this.to, {
+            attempt,
+            ...(this.to === 'completed' ? { resultPreview: this.detail } : { errorDetail: this.detail }),
+          });
     expect(outcome).toMatchObject(expected);
     agrees(await r.d.ledger.get(item.id), item);
   }
   toString = () => `${this.to}(#${this.index}, attempt ${this.attemptOffset ?? '-'}, detail ${JSON.stringify(this.detail)})`;
 }
-
 
 class HeartbeatCmd extends OnDelegation {
   constructor(
@@ -195,29 +213,63 @@ const weighted = (weight: number, arbitrary: fc.Arbitrary<Cmd>) => ({ weight, ar
 
 // Weighted so delegations live long enough to go stuck, recover and be retried before something ends them.
 export const ledgerCommand: fc.Arbitrary<Cmd> = fc.oneof(
-  weighted(2, fc.tuple(fc.integer({ min: 1, max: 30 * MODEL_THRESHOLD_MS }), fc.option(fc.constantFrom(10_000, 30_000, 180_000), { nil: null })).map(([ms, timeout]) => new CreateCmd(ms, timeout))),
-  weighted(1, index.map((i) => new RepeatCreateCmd(i))),
-  weighted(3, fc.tuple(index, fc.constantFrom('dispatched' as const, 'in_progress' as const), attempt).map(([i, to, a]) => new SetStatusCmd(i, to, a, undefined))),
-  weighted(1, fc.tuple(index, fc.constantFrom('completed' as const, 'failed' as const, 'cancelled' as const), attempt, detail).map(([i, to, a, d]) => new SetStatusCmd(i, to, a, d))),
-  weighted(3, fc.tuple(index, attempt).map(([i, a]) => new HeartbeatCmd(i, a))),
-  weighted(2, index.map((i) => new RetryCmd(i))),
-  weighted(4, fc.oneof(fc.integer({ min: 1, max: 90_000 }), fc.constantFrom(1, MODEL_THRESHOLD_MS, MODEL_THRESHOLD_MS + 1)).map((ms) => new AdvanceCmd(ms))),
-  weighted(2, fc.tuple(index, fc.constantFrom('deadline' as const, 'silence' as const), fc.constantFrom(0 as const, 1 as const)).map(([i, edge, past]) => new AdvanceToEdgeCmd(i, edge, past))),
+  weighted(
+    2,
+    fc
+      .tuple(fc.integer({ min: 1, max: 30 * MODEL_THRESHOLD_MS }), fc.option(fc.constantFrom(10_000, 30_000, 180_000), { nil: null }))
+      .map(([ms, timeout]) => new CreateCmd(ms, timeout)),
+  ),
+  weighted(
+    1,
+    index.map((i) => new RepeatCreateCmd(i)),
+  ),
+  weighted(
+    3,
+    fc.tuple(index, fc.constantFrom('dispatched' as const, 'in_progress' as const), attempt).map(([i, to, a]) => new SetStatusCmd(i, to, a, undefined)),
+  ),
+  weighted(
+    1,
+    fc
+      .tuple(index, fc.constantFrom('completed' as const, 'failed' as const, 'cancelled' as const), attempt, detail)
+      .map(([i, to, a, d]) => new SetStatusCmd(i, to, a, d)),
+  ),
+  weighted(
+    3,
+    fc.tuple(index, attempt).map(([i, a]) => new HeartbeatCmd(i, a)),
+  ),
+  weighted(
+    2,
+    index.map((i) => new RetryCmd(i)),
+  ),
+  weighted(
+    4,
+    fc.oneof(fc.integer({ min: 1, max: 90_000 }), fc.constantFrom(1, MODEL_THRESHOLD_MS, MODEL_THRESHOLD_MS + 1)).map((ms) => new AdvanceCmd(ms)),
+  ),
+  weighted(
+    2,
+    fc
+      .tuple(index, fc.constantFrom('deadline' as const, 'silence' as const), fc.constantFrom(0 as const, 1 as const))
+      .map(([i, edge, past]) => new AdvanceToEdgeCmd(i, edge, past)),
+  ),
   weighted(3, fc.constant(new SweepCmd())),
 );
 
 /** Property: any sequence of commands leaves the services where the model says, run after run. */
 export function ledgerModelProperty(build: BuildDelegations, maxCommands = 100) {
-  return fc.asyncProperty(fc.constantFrom(0, MODEL_THRESHOLD_MS), fc.commands([ledgerCommand], { maxCommands, size: 'large' }), async (bootGraceMs, commands) => {
-    const clock = new VirtualClock(MODEL_START);
-    const d = await build({ clock, stuckThresholdMs: MODEL_THRESHOLD_MS, bootGraceMs });
-    try {
-      const setup = () => ({ model: { now: MODEL_START.getTime(), items: [], graceFrom: null, bootGraceMs } as LedgerModel, real: { d, clock } });
-      await fc.asyncModelRun(setup, commands);
-    } finally {
-      await d.close();
-    }
-  });
+  return fc.asyncProperty(
+    fc.constantFrom(0, MODEL_THRESHOLD_MS),
+    fc.commands([ledgerCommand], { maxCommands, size: 'large' }),
+    async (bootGraceMs, commands) => {
+      const clock = new VirtualClock(MODEL_START);
+      const d = await build({ clock, stuckThresholdMs: MODEL_THRESHOLD_MS, bootGraceMs });
+      try {
+        const setup = () => ({ model: { now: MODEL_START.getTime(), items: [], graceFrom: null, bootGraceMs } as LedgerModel, real: { d, clock } });
+        await fc.asyncModelRun(setup, commands);
+      } finally {
+        await d.close();
+      }
+    },
+  );
 }
 
 export async function runLedgerModel(build: BuildDelegations, run: LedgerModelRun): Promise<void> {

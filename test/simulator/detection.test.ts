@@ -6,7 +6,11 @@ import { fleet, profile, setting } from './fleets.js';
 const crashing = profile({ mix: { complete: 0.5, crashBeforeFirstBeat: 0.2, crashMidRun: 0.3 } });
 
 describe('crash detection', () => {
-  for (const [threshold, interval] of [[60, 30], [120, 300], [600, 60]] as const) {
+  for (const [threshold, interval] of [
+    [60, 30],
+    [120, 300],
+    [600, 60],
+  ] as const) {
     it(`detects every crash within threshold + interval of its last sign of life (${threshold}s / ${interval}s)`, async () => {
       const { verdicts } = await runSetting(fleet([crashing]), setting(threshold, interval));
       const crashed = verdicts.filter((v) => v.crashAtMs !== null);

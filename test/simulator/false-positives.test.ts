@@ -27,7 +27,8 @@ describe('false positives', () => {
     expect(verdicts.every((v) => v.finalStatus === 'completed')).toBe(true);
     // Each mark is cleared: by a heartbeat (recovered) or by the agent completing straight from stuck.
     let completedFromStuck = 0;
-    for (const v of verdicts) completedFromStuck += (await run.ledger.history(v.delegationId)).filter((e) => e.type === 'completed' && e.fromStatus === 'stuck').length;
+    for (const v of verdicts)
+      completedFromStuck += (await run.ledger.history(v.delegationId)).filter((e) => e.type === 'completed' && e.fromStatus === 'stuck').length;
     expect(result.ledgerEvents.recovered + completedFromStuck).toBe(result.ledgerEvents.marked_stuck);
   });
 

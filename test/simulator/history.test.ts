@@ -4,7 +4,10 @@ import { runSetting } from '../../src/adapters/simulator/index.js';
 import { builtInFleet, setting } from './fleets.js';
 
 describe("the simulator's counts", () => {
-  for (const [threshold, interval] of [[60, 30], [600, 300]] as const) {
+  for (const [threshold, interval] of [
+    [60, 30],
+    [600, 300],
+  ] as const) {
     it(`agree with the ledger's own history (${threshold}s / ${interval}s)`, async () => {
       const { run, result, verdicts } = await runSetting(builtInFleet(400, 3), setting(threshold, interval));
       const counts = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<EventType, number>;

@@ -12,13 +12,7 @@ function result(thresholdSeconds: number, intervalSeconds: number, rate: number,
 }
 
 describe('the recommendation', () => {
-  const grid = [
-    result(60, 30, 0.2, 70),
-    result(300, 30, 0.012, 320),
-    result(300, 300, 0.009, 500),
-    result(600, 30, 0.001, 620),
-    result(600, 60, 0.001, 640),
-  ];
+  const grid = [result(60, 30, 0.2, 70), result(300, 30, 0.012, 320), result(300, 300, 0.009, 500), result(600, 30, 0.001, 620), result(600, 60, 0.001, 640)];
 
   it('is the smallest threshold under the target, at its fastest-detecting interval', () => {
     expect(recommend(grid, 0.01)).toMatchObject({ found: true, thresholdSeconds: 300, intervalSeconds: 300, falsePositiveRate: 0.009 });

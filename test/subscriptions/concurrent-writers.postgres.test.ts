@@ -37,7 +37,17 @@ afterAll(async () => {
   await drop?.();
 });
 
-type Figures = { round: number; mode: Mode; writers: number; events: number; rolledBack: number; ms: number; duplicates: number; effectDuplicates: number; naiveMissed: number };
+type Figures = {
+  round: number;
+  mode: Mode;
+  writers: number;
+  events: number;
+  rolledBack: number;
+  ms: number;
+  duplicates: number;
+  effectDuplicates: number;
+  naiveMissed: number;
+};
 
 it('delivers every committed event once per checkpoint, in position order, whatever order transactions commit in', async () => {
   const figures: Figures[] = [];

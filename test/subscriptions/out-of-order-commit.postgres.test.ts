@@ -89,7 +89,14 @@ describe('a lower position committing after a higher one', () => {
 
     // While `younger` is open the xmin is its id, above `older`'s: the reader takes `higher` (once
     // any older transaction elsewhere in the cluster has ended: xmin is cluster-wide).
-    await eventually('the xmin reader reads the older transaction', async () => (await belowXmin.poll(), belowXmin.seen.length > 0), 30_000);
+    await eventually(
+      'the xmin reader reads the older transaction',
+      async () => {
+        await belowXmin.poll();
+        return belowXmin.seen.length > 0;
+      },
+      30_000,
+    );
     await younger.commit();
     await belowXmin.poll();
     expect(belowXmin.seen).toEqual([higher]);

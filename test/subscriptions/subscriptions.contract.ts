@@ -213,7 +213,11 @@ export function describeSubscriptionContract(target: SubscriptionTarget): void {
       await d.ledger.create({ callerId: 'c', calleeId: 'x', task: 't', delegationId: 'ty-c' });
       const truth = await committedPositions(d, ['ty-a', 'ty-b', 'ty-c']);
       const outcomes: string[] = [];
-      const typed = d.subscribe({ name: 'outcomes', types: ['completed', 'failed'], handler: (events) => void outcomes.push(...events.map((e) => `${e.delegationId}:${e.type}`)) });
+      const typed = d.subscribe({
+        name: 'outcomes',
+        types: ['completed', 'failed'],
+        handler: (events) => void outcomes.push(...events.map((e) => `${e.delegationId}:${e.type}`)),
+      });
       await eventually('the checkpoint passes the last event', () => typed.position === truth.at(-1));
       expect(outcomes).toEqual(['ty-a:completed', 'ty-b:failed']);
 
@@ -273,12 +277,19 @@ async function createMany(d: Ledgered, prefix: string, count: number): Promise<s
 /** The committed log of these delegations, from their streams: the ground truth a subscriber must match. */
 async function committedPositions(d: Ledgered, ids: readonly string[]): Promise<number[]> {
   const streams = await Promise.all(ids.map((id) => d.ledger.history(id)));
-  return streams.flat().map((event) => event.position).sort((a, b) => a - b);
+  return streams
+    .flat()
+    .map((event) => event.position)
+    .sort((a, b) => a - b);
 }
 
 const positions = (events: readonly StoredEvent[]) => events.map((event) => event.position);
 
 function duplicatesOf(values: readonly number[]): number[] {
   const seen = new Set<number>();
-  return values.filter((value) => (seen.has(value) ? true : (seen.add(value), false)));
+  return values.filter((value) => {
+    if (seen.has(value)) return true;
+    seen.add(value);
+    return false;
+  });
 }

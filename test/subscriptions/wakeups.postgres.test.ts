@@ -64,7 +64,12 @@ it('reconnects and resumes after the server drops every connection', async () =>
   await eventually('the loss is noticed', () => logger.lines.some((line) => line.message.startsWith('subscription wake-ups lost')));
 
   // The writer's own pool may hand out a connection the server just dropped: it retries, idempotently.
-  await eventually('the writer gets through', () => create(writer, 'during').then(() => true, () => false));
+  await eventually('the writer gets through', () =>
+    create(writer, 'during').then(
+      () => true,
+      () => false,
+    ),
+  );
   await eventually('the event written while reconnecting', () => seen.includes('during'), 5_000);
   await eventually('wake-ups are back', () => logger.lines.some((line) => line.message === 'subscription wake-ups restored'), 5_000);
   await create(writer, 'after');

@@ -14,7 +14,7 @@ import { RESET_TABLES } from './tables.js';
 
 export const T0 = new Date('2026-01-01T00:00:00.000Z');
 
-export type HarnessOptions = ConfigOverrides & { readonly logger?: Logger };
+export type HarnessOptions = ConfigOverrides & { readonly logger?: Logger | undefined };
 
 /** A ledger and sweeper on one store, on a virtual clock at T0, with no environment. */
 export type LedgerHarness = {
@@ -25,7 +25,7 @@ export type LedgerHarness = {
   readonly clock: VirtualClock;
   verify(): Promise<VerifyReport>;
   /** Raw SQL on the database behind the store (absent for memory): what a test uses to check the tables. */
-  readonly sql?: (text: string) => Promise<Row[]>;
+  readonly sql?: ((text: string) => Promise<Row[]>) | undefined;
   close(): Promise<void>;
 };
 

@@ -12,9 +12,7 @@ export const HOUR = 60 * MINUTE;
 export type Harness = Delegations & { readonly clock: VirtualClock };
 
 /** A ledger and sweeper on the in-memory store, a virtual clock at T0 and no environment. */
-export async function memoryHarness(
-  options: ConfigOverrides & { env?: Record<string, string | undefined>; logger?: Logger } = {},
-): Promise<Harness> {
+export async function memoryHarness(options: ConfigOverrides & { env?: Record<string, string | undefined>; logger?: Logger } = {}): Promise<Harness> {
   const clock = new VirtualClock(T0);
   const d = await createDelegations({ store: 'memory', clock, logger: silentLogger, env: {}, ...options });
   return Object.assign(d, { clock });

@@ -56,7 +56,7 @@ export function usePglite(): () => PgliteDatabase {
   };
 }
 
-export type PgliteDelegationsOptions = ConfigOverrides & { readonly clock?: Clock; readonly logger?: Logger };
+export type PgliteDelegationsOptions = ConfigOverrides & { readonly clock?: Clock | undefined; readonly logger?: Logger | undefined };
 
 /** The part of Delegations these tests drive: the ledger and sweeper services over the store. */
 export type LedgerServices = Pick<Delegations, 'ledger' | 'sweeper' | 'store' | 'config' | 'container' | 'verify' | 'close'>;

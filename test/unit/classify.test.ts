@@ -57,7 +57,14 @@ describe('classifyDelegation', () => {
   });
 
   test.prop(
-    [rowArb(['dispatched', 'in_progress']), offset, threshold, fc.integer({ min: 0, max: 3_600_000 }), fc.integer({ min: 0, max: 7_200_000 }), fc.integer({ min: 0, max: 7_200_000 })],
+    [
+      rowArb(['dispatched', 'in_progress']),
+      offset,
+      threshold,
+      fc.integer({ min: 0, max: 3_600_000 }),
+      fc.integer({ min: 0, max: 7_200_000 }),
+      fc.integer({ min: 0, max: 7_200_000 }),
+    ],
     { numRuns: RUNS },
   )('monotone in now: a stale row that stays silent stays stale (or hits its deadline)', (generated, activeMs, t, beyondMs, deadlineInMs, laterMs) => {
     // Silent past its threshold by `beyondMs`, with a deadline still ahead: stale by construction.
@@ -92,7 +99,7 @@ describe('classifyDelegation', () => {
   );
 
   test.prop([rowArb(), nowArb, threshold, threshold], { numRuns: RUNS })(
-    "a per-delegation timeout overrides the default: the default no longer matters",
+    'a per-delegation timeout overrides the default: the default no longer matters',
     (row, now, timeout, defaultMs) => {
       const own = { ...row, heartbeatTimeoutMs: timeout };
       expect(classifyDelegation(now, own, defaultMs)).toEqual(classifyDelegation(now, { ...row, heartbeatTimeoutMs: null }, timeout));
@@ -102,7 +109,13 @@ describe('classifyDelegation', () => {
   test.prop([offset, offset, threshold], { numRuns: RUNS })(
     'liveness counts from the later of the last beat and the last status change',
     (beatMs, activeMs, t) => {
-      const row: ClassifiableRow = { status: 'in_progress', deadline: at(100 * 3_600_000), lastHeartbeat: at(beatMs), activeSince: at(activeMs), heartbeatTimeoutMs: null };
+      const row: ClassifiableRow = {
+        status: 'in_progress',
+        deadline: at(100 * 3_600_000),
+        lastHeartbeat: at(beatMs),
+        activeSince: at(activeMs),
+        heartbeatTimeoutMs: null,
+      };
       const reference = Math.max(beatMs, activeMs);
       expect(classifyDelegation(at(reference + t), row, t).kind).toBe('healthy');
       expect(classifyDelegation(at(reference + t + 1), row, t).kind).toBe('stale_heartbeat');

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/domain/index.js';
-import {
-  DEFAULT_STUCK_THRESHOLD_MS,
-  DEFAULT_SWEEP_INTERVAL_MS,
-  ENV_STUCK_THRESHOLD,
-  ENV_SWEEP_INTERVAL,
-  resolveConfig,
-} from '../../src/app/config.js';
+import { DEFAULT_STUCK_THRESHOLD_MS, DEFAULT_SWEEP_INTERVAL_MS, ENV_STUCK_THRESHOLD, ENV_SWEEP_INTERVAL, resolveConfig } from '../../src/app/config.js';
 import { memoryHarness, recordingLogger } from '../support/memory.js';
 
 describe('configuration', () => {

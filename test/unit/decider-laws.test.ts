@@ -1,15 +1,6 @@
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import {
-  decide,
-  evolve,
-  fold,
-  recordHeartbeat,
-  type Create,
-  type Delegation,
-  type DelegationCommand,
-  type Status,
-} from '../../src/domain/index.js';
+import { decide, evolve, fold, recordHeartbeat, type Create, type Delegation, type DelegationCommand, type Status } from '../../src/domain/index.js';
 import { memoryHarness, T0, withoutHeartbeat } from '../support/memory.js';
 
 const CI = process.env.CI !== undefined;

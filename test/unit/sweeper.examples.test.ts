@@ -162,7 +162,11 @@ describe('the sweep loop', () => {
 
   function wire(store: MemoryDelegationStore, logger = recordingLogger()) {
     const container = new Container();
-    container.load(configModule({ sweepIntervalMs: MINUTE, stuckThresholdMs: THRESHOLD }, logger, {}), memoryModule({ clock: new VirtualClock(T0), store }), servicesModule);
+    container.load(
+      configModule({ sweepIntervalMs: MINUTE, stuckThresholdMs: THRESHOLD }, logger, {}),
+      memoryModule({ clock: new VirtualClock(T0), store }),
+      servicesModule,
+    );
     return { sweeper: container.get(TOKENS.Sweeper), logger };
   }
 

@@ -9,9 +9,7 @@ import { CommandFailed, UsageError } from './errors.js';
 
 export const DEFAULT_DATA_DIR = '.delegations';
 
-export type StoreChoice =
-  | { readonly kind: 'postgres'; readonly connectionString: string }
-  | { readonly kind: 'pglite'; readonly dataDir: string };
+export type StoreChoice = { readonly kind: 'postgres'; readonly connectionString: string } | { readonly kind: 'pglite'; readonly dataDir: string };
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -43,7 +43,10 @@ export class AppendListener {
 
   private open(): void {
     this.opening = this.notifications
-      .listen(() => this.signal.notify(), (error) => this.lost(error))
+      .listen(
+        () => this.signal.notify(),
+        (error) => this.lost(error),
+      )
       .then(
         async (session) => {
           if (this.users === 0) return session.close();

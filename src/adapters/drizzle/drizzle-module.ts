@@ -9,7 +9,7 @@ import { DrizzleDelegationStore } from './drizzle-store.js';
 import { DrizzleEventFeed } from './event-feed.js';
 
 /** The Drizzle adapter family over an open connection; the database's clock unless a clock is given. */
-export function drizzleModule(connection: Connection, options: { clock?: Clock; sweepBatchSize?: number } = {}): ContainerModule {
+export function drizzleModule(connection: Connection, options: { clock?: Clock | undefined; sweepBatchSize?: number | undefined } = {}): ContainerModule {
   return new ContainerModule(({ bind }) => {
     const appended = new ChangeSignal();
     const onEventsAppended = () => {

@@ -10,16 +10,7 @@ import {
   type StoredEvent,
   type SweepPolicy,
 } from '../../domain/index.js';
-import type {
-  AppendRequest,
-  DelegationStore,
-  DueDelegation,
-  HeartbeatWrite,
-  InsertResult,
-  ListQuery,
-  StreamSnapshot,
-  SweepTally,
-} from '../../app/ports.js';
+import type { AppendRequest, DelegationStore, DueDelegation, HeartbeatWrite, InsertResult, ListQuery, StreamSnapshot, SweepTally } from '../../app/ports.js';
 import { query, queryPrepared, type DrizzleDb, type Row } from './db.js';
 import { DELEGATION_COLUMNS, delegationColumns, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
 import { arrayLiteral, jsonb, textList, ts, tsOrNull } from './sql-values.js';
@@ -27,7 +18,7 @@ import { findDueStatement, sweepStatement } from './sweep-sql.js';
 
 export type DrizzleStoreOptions = {
   /** Rows one sweep statement moves at most; only a very large backlog needs a second statement. */
-  readonly sweepBatchSize?: number;
+  readonly sweepBatchSize?: number | undefined;
   /** Called by close(): ends the connection the store owns (nothing for a host's pool). */
   readonly onClose?: () => Promise<void>;
   /** Called after a write that appended events has committed (subscriptions' wake-up). */
@@ -129,10 +120,7 @@ export class DrizzleDelegationStore implements DelegationStore {
   }
 
   async history(delegationId: string): Promise<StoredEvent[]> {
-    const rows = await query(
-      this.db,
-      sql`SELECT ${EVENT_COLUMNS} FROM delegation_events WHERE delegation_id = ${delegationId} ORDER BY version`,
-    );
+    const rows = await query(this.db, sql`SELECT ${EVENT_COLUMNS} FROM delegation_events WHERE delegation_id = ${delegationId} ORDER BY version`);
     return rows.map(toStoredEvent);
   }
 
@@ -182,10 +170,7 @@ export class DrizzleDelegationStore implements DelegationStore {
 
   async scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]> {
     const after = afterId === null ? sql`TRUE` : sql`delegation_id > ${afterId}`;
-    const rows = await query(
-      this.db,
-      sql`SELECT ${DELEGATION_COLUMNS} FROM delegations WHERE ${after} ORDER BY delegation_id LIMIT ${limit}`,
-    );
+    const rows = await query(this.db, sql`SELECT ${DELEGATION_COLUMNS} FROM delegations WHERE ${after} ORDER BY delegation_id LIMIT ${limit}`);
     if (rows.length === 0) return [];
     const delegationsById = rows.map(toDelegation);
     const events = await query(

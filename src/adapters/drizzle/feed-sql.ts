@@ -47,10 +47,7 @@ export async function readCheckpoint(db: DrizzleDb, name: string, startAfter: nu
 
 /** Inside a transaction: the checkpoint, locked until commit. */
 export async function lockCheckpoint(db: DrizzleDb, name: string, startAfter: number | 'end'): Promise<number> {
-  await query(
-    db,
-    sql`INSERT INTO delegation_subscriptions (name, position) VALUES (${name}, ${start(startAfter)}) ON CONFLICT (name) DO NOTHING`,
-  );
+  await query(db, sql`INSERT INTO delegation_subscriptions (name, position) VALUES (${name}, ${start(startAfter)}) ON CONFLICT (name) DO NOTHING`);
   const [row] = await query(db, sql`SELECT position FROM delegation_subscriptions WHERE name = ${name} FOR UPDATE`);
   return Number(row?.position ?? 0);
 }

@@ -24,9 +24,7 @@ export function postgresNotifications(pool: pg.Pool): DatabaseNotifications {
     do {
       again = false;
       // Nothing depends on the notification surviving a crash: no need to wait for a disk flush.
-      await pool
-        .query(`SELECT set_config('synchronous_commit', 'off', true), pg_notify('${EVENTS_CHANNEL}', '')`)
-        .catch(() => undefined);
+      await pool.query(`SELECT set_config('synchronous_commit', 'off', true), pg_notify('${EVENTS_CHANNEL}', '')`).catch(() => undefined);
     } while (again);
     inFlight = false;
   };

@@ -5,7 +5,11 @@ import { sql, type SQL } from 'drizzle-orm';
 export const ts = (date: Date): SQL => sql`${date.toISOString()}::timestamptz`;
 export const tsOrNull = (date: Date | null): SQL => (date === null ? sql`NULL::timestamptz` : ts(date));
 export const jsonb = (value: unknown): SQL => sql`${JSON.stringify(value)}::jsonb`;
-export const textList = (values: readonly string[]): SQL => sql.join(values.map((value) => sql`${value}`), sql`, `);
+export const textList = (values: readonly string[]): SQL =>
+  sql.join(
+    values.map((value) => sql`${value}`),
+    sql`, `,
+  );
 
 /**
  * An array as its text literal ('{"a","b",NULL}'), cast where it is used: unlike a jsonb

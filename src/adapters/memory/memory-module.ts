@@ -6,7 +6,7 @@ import { MemoryEventFeed } from './memory-event-feed.js';
 import { MemoryDelegationStore } from './memory-store.js';
 
 /** The in-memory adapter family: a store per container and, unless given one, the system clock. */
-export function memoryModule(options: { clock?: Clock; store?: MemoryDelegationStore } = {}): ContainerModule {
+export function memoryModule(options: { clock?: Clock | undefined; store?: MemoryDelegationStore | undefined } = {}): ContainerModule {
   return new ContainerModule(({ bind }) => {
     const store = options.store ?? new MemoryDelegationStore();
     bind(TOKENS.Store).toConstantValue(store);

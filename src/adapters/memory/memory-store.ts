@@ -13,16 +13,7 @@ import {
   type StoredEvent,
   type SweepPolicy,
 } from '../../domain/index.js';
-import type {
-  AppendRequest,
-  DelegationStore,
-  DueDelegation,
-  HeartbeatWrite,
-  InsertResult,
-  ListQuery,
-  StreamSnapshot,
-  SweepTally,
-} from '../../app/ports.js';
+import type { AppendRequest, DelegationStore, DueDelegation, HeartbeatWrite, InsertResult, ListQuery, StreamSnapshot, SweepTally } from '../../app/ports.js';
 import { ChangeSignal } from '../../app/change-signal.js';
 
 /**

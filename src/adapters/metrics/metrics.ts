@@ -73,5 +73,13 @@ export function createMetrics(): DelegationMetrics {
       }
     },
   });
-  return { registry, transitions, sweeps, sweepDuration, observe: (s) => void (sources = s) };
+  return {
+    registry,
+    transitions,
+    sweeps,
+    sweepDuration,
+    observe: (s) => {
+      sources = s;
+    },
+  };
 }

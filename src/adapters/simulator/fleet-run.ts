@@ -148,5 +148,17 @@ async function sweep(sweeper: Sweeper, tally: LedgerTally, agents: number): Prom
 }
 
 function emptyTally(): LedgerTally {
-  return { created: 0, dispatched: 0, started: 0, recovered: 0, completed: 0, markedStuck: 0, deadlineFailures: 0, heartbeats: 0, refusedCompletions: 0, sweeps: 0, sweepErrors: 0 };
+  return {
+    created: 0,
+    dispatched: 0,
+    started: 0,
+    recovered: 0,
+    completed: 0,
+    markedStuck: 0,
+    deadlineFailures: 0,
+    heartbeats: 0,
+    refusedCompletions: 0,
+    sweeps: 0,
+    sweepErrors: 0,
+  };
 }

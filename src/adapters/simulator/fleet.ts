@@ -39,8 +39,18 @@ function planAgent(spec: FleetSpec, index: number, width: number): AgentPlan {
   // Even streams plan, odd streams beat: the plan's draws never shift the beats.
   const random = mulberry32(streamSeed(spec.seed, 2 * index));
   const arrivalMs = Math.floor(random() * spec.horizonMs);
-  const profile = spec.profiles[pickWeighted(random, spec.profiles.map((p) => p.weight))] as AgentProfile;
-  const fate = FATES[pickWeighted(random, FATES.map((f) => profile.mix[f]))] as Fate;
+  const profile = spec.profiles[
+    pickWeighted(
+      random,
+      spec.profiles.map((p) => p.weight),
+    )
+  ] as AgentProfile;
+  const fate = FATES[
+    pickWeighted(
+      random,
+      FATES.map((f) => profile.mix[f]),
+    )
+  ] as Fate;
   const bootMs = drawMs(random, profile.bootSeconds);
   const workMs = Math.max(1, drawMs(random, profile.durationSeconds));
   // Drawn for every agent, whatever its fate, so changing a mix moves as few agents as possible.

@@ -29,7 +29,7 @@ export function formatSvg(report: SimulationReport): string {
     const points = plotted.filter((s) => s.intervalSeconds === interval).map((s) => ({ x: x.at(s.falsePositives.rate), y: y.at(p95(s)), setting: s }));
     return drawSeries(points, PALETTE[i % PALETTE.length] as string);
   });
-  return [
+  return `${[
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ${FONT}>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     ...titles(report),
@@ -39,7 +39,7 @@ export function formatSvg(report: SimulationReport): string {
     ...recommended(report, x, y),
     ...legend(intervals),
     '</svg>',
-  ].join('\n') + '\n';
+  ].join('\n')}\n`;
 }
 
 function titles(report: SimulationReport): string[] {
@@ -67,8 +67,12 @@ function axes(x: Scale & { zeroAt: number }, y: Scale): string[] {
     `<polyline points="${PLOT.left},${PLOT.top} ${PLOT.left},${PLOT.bottom} ${PLOT.right},${PLOT.bottom}" fill="none" stroke="#333" stroke-width="1.2"/>`,
     // The zero slot is not on the log scale: a break mark says so.
     `<path d="M${fixed(x.zeroAt + 14)},${PLOT.bottom + 5} l6,-10 M${fixed(x.zeroAt + 20)},${PLOT.bottom + 5} l6,-10" stroke="#333" stroke-width="1.2"/>`,
-    ...x.ticks.map((t) => `<text x="${fixed(x.at(t.value))}" y="${PLOT.bottom + 20}" font-size="12" fill="#333" text-anchor="middle">${escapeXml(t.label)}</text>`),
-    ...y.ticks.map((t) => `<text x="${PLOT.left - 8}" y="${fixed(y.at(t.value) + 4)}" font-size="12" fill="#333" text-anchor="end">${escapeXml(t.label)}</text>`),
+    ...x.ticks.map(
+      (t) => `<text x="${fixed(x.at(t.value))}" y="${PLOT.bottom + 20}" font-size="12" fill="#333" text-anchor="middle">${escapeXml(t.label)}</text>`,
+    ),
+    ...y.ticks.map(
+      (t) => `<text x="${PLOT.left - 8}" y="${fixed(y.at(t.value) + 4)}" font-size="12" fill="#333" text-anchor="end">${escapeXml(t.label)}</text>`,
+    ),
     `<text x="${(PLOT.left + PLOT.right) / 2}" y="${PLOT.bottom + 48}" font-size="13" fill="#333" text-anchor="middle">false positives: live agents marked stuck, share of all agents (log scale)</text>`,
     `<text x="${PLOT.left + 10}" y="${PLOT.bottom - 10}" font-size="12" fill="#777">&#8601; better: fewer false alarms, faster detection</text>`,
     `<text transform="translate(30 ${(PLOT.top + PLOT.bottom) / 2}) rotate(-90)" font-size="13" fill="#333" text-anchor="middle">crash detection, p95 (crash to stuck)</text>`,
@@ -101,10 +105,16 @@ function recommended(report: SimulationReport, x: Scale, y: Scale): string[] {
     `false positives ${percent(chosen.falsePositives.rate)}`,
     `detection p95 ${formatDuration(chosen.detectionLatencySeconds?.p95)}`,
   ];
-  const ring = chosen.detectionLatencySeconds === null
-    ? []
-    : [`<circle cx="${fixed(x.at(chosen.falsePositives.rate))}" cy="${fixed(y.at(p95(chosen)))}" r="11" fill="none" stroke="#1a1a1a" stroke-width="2"/>`];
-  return [...ring, heading, `<circle cx="${left + 5}" cy="${top + 18}" r="6" fill="none" stroke="#1a1a1a" stroke-width="2"/>`, panelText(left + 18, top + 22, lines)];
+  const ring =
+    chosen.detectionLatencySeconds === null
+      ? []
+      : [`<circle cx="${fixed(x.at(chosen.falsePositives.rate))}" cy="${fixed(y.at(p95(chosen)))}" r="11" fill="none" stroke="#1a1a1a" stroke-width="2"/>`];
+  return [
+    ...ring,
+    heading,
+    `<circle cx="${left + 5}" cy="${top + 18}" r="6" fill="none" stroke="#1a1a1a" stroke-width="2"/>`,
+    panelText(left + 18, top + 22, lines),
+  ];
 }
 
 function panelText(left: number, top: number, lines: readonly string[]): string {
@@ -131,11 +141,12 @@ function legend(intervals: readonly number[]): string[] {
 
 function tooltip(s: SettingResult): string {
   const latency = s.detectionLatencySeconds;
-  return `threshold ${formatSetting(s.thresholdSeconds)}, interval ${formatSetting(s.intervalSeconds)}: ` +
-    `p50 ${formatDuration(latency?.p50)}, p95 ${formatDuration(latency?.p95)}, false positives ${percent(s.falsePositives.rate)}`;
+  return (
+    `threshold ${formatSetting(s.thresholdSeconds)}, interval ${formatSetting(s.intervalSeconds)}: ` +
+    `p50 ${formatDuration(latency?.p50)}, p95 ${formatDuration(latency?.p95)}, false positives ${percent(s.falsePositives.rate)}`
+  );
 }
 
 function p95(s: SettingResult): number {
   return s.detectionLatencySeconds?.p95 ?? 0;
 }
-

@@ -23,8 +23,12 @@ const COLUMNS: readonly Column[] = [
 export function formatTable(report: SimulationReport): string {
   const rows = report.settings.map((s) => COLUMNS.map((c) => c.cell(s)));
   const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padStart(widths[i] as number)).join('  ').trimEnd();
-  return [
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => cell.padStart(widths[i] as number))
+      .join('  ')
+      .trimEnd();
+  return `${[
     ...header(report),
     '',
     line(COLUMNS.map((c) => c.title)),
@@ -34,7 +38,7 @@ export function formatTable(report: SimulationReport): string {
     ...legend(),
     '',
     ...recommendation(report),
-  ].join('\n') + '\n';
+  ].join('\n')}\n`;
 }
 
 function header(report: SimulationReport): string[] {

@@ -39,7 +39,9 @@ const MAX_HOURS = 24 * 31;
 const MAX_SETTING_SECONDS = 7 * 24 * 60 * 60;
 const MAX_JOBS = 64;
 
-export type ResolvedOptions = Required<Omit<SimulationOptions, 'onProgress' | 'bootGraceSeconds'>> & {
+type Defined<T> = { readonly [K in keyof T]-?: Exclude<T[K], undefined> };
+
+export type ResolvedOptions = Defined<Omit<SimulationOptions, 'onProgress' | 'bootGraceSeconds'>> & {
   readonly bootGraceSeconds: number | undefined;
   readonly onProgress: SimulationOptions['onProgress'];
 };
@@ -77,7 +79,7 @@ function hoursOption(value: unknown): number {
 /** Sorted and without duplicates: the table and the recommendation read thresholds in ascending order. */
 function secondsList(field: string, values: readonly number[]): number[] {
   if (!Array.isArray(values) || values.length === 0) throw new InvalidInputError(field, 'must list at least one value');
-  values.forEach((v) => integerIn(field, v, 1, MAX_SETTING_SECONDS));
+  for (const v of values) integerIn(field, v, 1, MAX_SETTING_SECONDS);
   return [...new Set(values)].sort((a, b) => a - b);
 }
 

@@ -22,13 +22,16 @@ export function recommend(settings: readonly SettingResult[], maxFalsePositiveRa
   const passing = settings.filter((s) => s.falsePositives.rate < maxFalsePositiveRate);
   if (passing.length === 0) {
     const best = [...settings].sort((a, b) => a.falsePositives.rate - b.falsePositives.rate)[0];
-    const lowest = best === undefined ? '' : ` (lowest: ${percent(best.falsePositives.rate)} at threshold ${formatSetting(best.thresholdSeconds)}, interval ${formatSetting(best.intervalSeconds)})`;
+    const lowest =
+      best === undefined
+        ? ''
+        : ` (lowest: ${percent(best.falsePositives.rate)} at threshold ${formatSetting(best.thresholdSeconds)}, interval ${formatSetting(best.intervalSeconds)})`;
     return { found: false, reason: `no setting keeps false positives under ${target}${lowest}; try larger thresholds` };
   }
   const threshold = Math.min(...passing.map((s) => s.thresholdSeconds));
-  const [chosen] = passing
-    .filter((s) => s.thresholdSeconds === threshold)
-    .sort((a, b) => p95(a) - p95(b) || b.intervalSeconds - a.intervalSeconds) as [SettingResult];
+  const [chosen] = passing.filter((s) => s.thresholdSeconds === threshold).sort((a, b) => p95(a) - p95(b) || b.intervalSeconds - a.intervalSeconds) as [
+    SettingResult,
+  ];
   return {
     found: true,
     thresholdSeconds: chosen.thresholdSeconds,

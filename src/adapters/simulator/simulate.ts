@@ -68,11 +68,13 @@ async function inTurn(plans: readonly AgentPlan[], grid: readonly SweepSetting[]
 function inWorkers(spec: FleetSpec, grid: readonly SweepSetting[], options: ResolvedOptions): Promise<SettingResult[]> {
   const report = options.onProgress;
   const within = grid.map(() => 0);
-  const onProgress = report && ((index: number, fraction: number) => {
-    within[index] = fraction;
-    const settingsDone = within.filter((f) => f === 1).length;
-    report({ ...describe(grid, index), settingsDone, fraction: within.reduce((sum, f) => sum + f, 0) / grid.length });
-  });
+  const onProgress =
+    report &&
+    ((index: number, fraction: number) => {
+      within[index] = fraction;
+      const settingsDone = within.filter((f) => f === 1).length;
+      report({ ...describe(grid, index), settingsDone, fraction: within.reduce((sum, f) => sum + f, 0) / grid.length });
+    });
   return runInWorkers(spec, grid, { jobs: options.jobs, bootGraceMs: bootGraceMs(options), onProgress });
 }
 

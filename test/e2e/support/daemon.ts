@@ -57,11 +57,15 @@ export class DaemonProcess {
 
 export type ApiResponse = { readonly status: number; readonly body: unknown; readonly text: string; readonly headers: Headers };
 
-export async function api(base: string, path: string, init: { method?: string; token?: string; body?: string; contentType?: string } = {}): Promise<ApiResponse> {
+export async function api(
+  base: string,
+  path: string,
+  init: { method?: string | undefined; token?: string | undefined; body?: string | undefined; contentType?: string | undefined } = {},
+): Promise<ApiResponse> {
   const headers: Record<string, string> = {};
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
   if (init.body !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
-  const response = await fetch(`${base}${path}`, { method: init.method ?? 'GET', headers, body: init.body });
+  const response = await fetch(`${base}${path}`, { method: init.method ?? 'GET', headers, body: init.body ?? null });
   const text = await response.text();
   let body: unknown = null;
   try {

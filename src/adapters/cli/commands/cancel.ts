@@ -9,7 +9,7 @@ export function register(program: Command): void {
       .command('cancel')
       .description('withdraw an in-flight delegation (refused once it is terminal)')
       .argument('<id>', 'delegation id')
-      .option('--reason <text>', 'why; kept as the delegation\'s error detail')
+      .option('--reason <text>', "why; kept as the delegation's error detail")
       .option(...JSON_FLAG),
   ).action(async (id: string, options: OutputOptions & { reason?: string }, command: Command) => {
     const outcome = await withStore(command, {}, (d) => d.ledger.cancel(id, { reason: options.reason, actor: 'operator' }));

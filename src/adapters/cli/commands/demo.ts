@@ -43,7 +43,10 @@ function line(entry: TimelineEntry): string {
   if (entry.kind === 'agent') return `${at}  ${entry.id.padEnd(14)}${entry.text}`;
   const { changes, result } = entry;
   if (changes.length === 0) return `${at}  ${'sweeper'.padEnd(14)}sweep: nothing due`;
-  const counts = [result.deadlineFailures > 0 ? `${result.deadlineFailures} failed past deadline` : '', result.stuckMarked > 0 ? `${result.stuckMarked} marked stuck` : ''];
+  const counts = [
+    result.deadlineFailures > 0 ? `${result.deadlineFailures} failed past deadline` : '',
+    result.stuckMarked > 0 ? `${result.stuckMarked} marked stuck` : '',
+  ];
   const head = `${at}  ${'sweeper'.padEnd(14)}sweep: ${counts.filter(Boolean).join(', ')}`;
   return [head, ...changes.map((c) => `${' '.repeat(at.length + 16)}${c.id}: ${c.from} -> ${c.to} (${c.detail ?? ''})`)].join('\n');
 }
@@ -55,5 +58,7 @@ function conclusion(report: DemoReport): string {
     report.delegations.map(({ delegation: d }) => [d.delegationId, d.status, d.resultPreview ?? d.errorDetail]),
   );
   const histories = report.delegations.map(({ delegation, history }) => `${delegation.delegationId}\n${historyTable(history, since)}`);
-  return ['', 'where each one ended', outcomes, '', 'their histories (every status change is an event; heartbeats are not)', '', histories.join('\n\n')].join('\n');
+  return ['', 'where each one ended', outcomes, '', 'their histories (every status change is an event; heartbeats are not)', '', histories.join('\n\n')].join(
+    '\n',
+  );
 }

@@ -42,7 +42,15 @@ function positionOf(value: string | undefined): number {
 
 function line(event: StoredEvent): string {
   const move = `${event.fromStatus ?? '-'} -> ${event.toStatus}`;
-  const columns = [String(event.position).padStart(8), cell(event.occurredAt), event.type.padEnd(15), event.delegationId, move, event.actor, `attempt ${event.attempt}`];
+  const columns = [
+    String(event.position).padStart(8),
+    cell(event.occurredAt),
+    event.type.padEnd(15),
+    event.delegationId,
+    move,
+    event.actor,
+    `attempt ${event.attempt}`,
+  ];
   const details = event.type === 'created' ? '' : JSON.stringify(event.data);
   return [...columns, details === '{}' ? '' : details].join('  ').trimEnd();
 }

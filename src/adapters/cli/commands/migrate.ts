@@ -14,7 +14,9 @@ export function register(program: Command): void {
     const choice = chooseStore(command);
     try {
       const { migrate } = await import('../../../migrate.js');
-      await migrate(choice.kind === 'postgres' ? { store: 'postgres', connectionString: choice.connectionString } : { store: 'pglite', dataDir: choice.dataDir });
+      await migrate(
+        choice.kind === 'postgres' ? { store: 'postgres', connectionString: choice.connectionString } : { store: 'pglite', dataDir: choice.dataDir },
+      );
     } catch (error) {
       if (error instanceof DataDirectoryInUseError) throw new CommandFailed(error.message);
       throw new Error(`cannot migrate ${describeStore(choice)}`, { cause: error });

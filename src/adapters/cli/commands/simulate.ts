@@ -38,7 +38,11 @@ export function register(program: Command): void {
     .option('--thresholds <seconds,...>', 'stuck thresholds to try', DEFAULT_THRESHOLDS_SECONDS.join(','))
     .option('--intervals <seconds,...>', 'sweep intervals to try (every pair with --thresholds)', DEFAULT_INTERVALS_SECONDS.join(','))
     .option('--profiles <file>', 'agent profiles as JSON (default: built-in streaming, coding and batch agents)')
-    .option('--max-false-positive-rate <rate>', 'recommend the smallest threshold under this share of live agents marked stuck', String(DEFAULT_MAX_FALSE_POSITIVE_RATE))
+    .option(
+      '--max-false-positive-rate <rate>',
+      'recommend the smallest threshold under this share of live agents marked stuck',
+      String(DEFAULT_MAX_FALSE_POSITIVE_RATE),
+    )
     .option('--json', 'print the report as JSON instead of a table')
     .option('--svg <file>', 'also write a plot of detection latency against false positives')
     .option('--jobs <n>', 'settings simulated side by side on worker threads (the report is the same)', String(availableParallelism()))

@@ -5,7 +5,10 @@ import { addStoreOptions, withStore } from '../store.js';
 
 export function register(program: Command): void {
   addStoreOptions(
-    program.command('stats').description('count delegations per status (every status, zeros included)').option(...JSON_FLAG),
+    program
+      .command('stats')
+      .description('count delegations per status (every status, zeros included)')
+      .option(...JSON_FLAG),
   ).action(async (options: OutputOptions, command: Command) => {
     const counts = await withStore(command, {}, (d) => d.ledger.stats());
     if (options.json) return printJson(counts);

@@ -13,7 +13,13 @@ export function register(program: Command): void {
     const report = await withStore(command, {}, (d) => d.verify());
     if (options.json) printJson(report);
     else if (report.mismatches.length === 0) print(`${report.checked} delegations checked: every row matches its events`);
-    else print(table(['id', 'problems'], report.mismatches.map((m) => [m.delegationId, m.problems.join('; ')])));
+    else
+      print(
+        table(
+          ['id', 'problems'],
+          report.mismatches.map((m) => [m.delegationId, m.problems.join('; ')]),
+        ),
+      );
     if (report.mismatches.length > 0) {
       throw new CommandFailed(`${report.mismatches.length} of ${report.checked} delegations differ from their events`);
     }

@@ -26,7 +26,8 @@ export const DEMO_AGENTS: readonly DemoAgent[] = [
   {
     id: 'report-writer',
     story: 'beats every 10s and finishes its report at t+50s',
-    act: (t) => (t === 50 ? { kind: 'complete', result: 'report.md (12 pages)', say: 'finishes and reports its result' } : t > 0 && t < 50 ? beat(t / 10) : null),
+    act: (t) =>
+      t === 50 ? { kind: 'complete', result: 'report.md (12 pages)', say: 'finishes and reports its result' } : t > 0 && t < 50 ? beat(t / 10) : null,
   },
   {
     id: 'crash-early',

@@ -40,8 +40,6 @@ export const delegations = pgTable(
     index('delegations_caller_idx').on(t.callerId, t.createdAt),
     index('delegations_callee_idx').on(t.calleeId, t.createdAt),
     index('delegations_created_idx').on(t.createdAt),
-    uniqueIndex('delegations_idempotency_idx')
-      .on(t.callerId, t.idempotencyKey)
-      .where(sql`${t.idempotencyKey} IS NOT NULL`),
+    uniqueIndex('delegations_idempotency_idx').on(t.callerId, t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
   ],
 );
