@@ -1,4 +1,4 @@
-import { BUILT_IN_PROFILES, planFleet, runSetting } from '../src/adapters/simulator/index.js';
+import { BUILT_IN_PROFILES, planFleet, runSetting } from '../src/simulator/index.js';
 import type { BenchContext } from './lib/context.js';
 import { figure, timeMs, type Figure } from './lib/measure.js';
 

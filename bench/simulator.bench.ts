@@ -10,7 +10,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { BUILT_IN_PROFILES, DEFAULT_INTERVALS_SECONDS, DEFAULT_THRESHOLDS_SECONDS, planFleet, runSetting, simulate } from '../src/adapters/simulator/index.js';
+import { BUILT_IN_PROFILES, DEFAULT_INTERVALS_SECONDS, DEFAULT_THRESHOLDS_SECONDS, planFleet, runSetting, simulate } from '../src/simulator/index.js';
 
 const { values } = parseArgs({
   options: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSetting } from '../../src/adapters/simulator/index.js';
+import { runSetting } from '../../src/simulator/index.js';
 import { fleet, profile, setting } from './fleets.js';
 
 // Half the agents crash, before their first beat or mid-run; no stalls, so every stuck mark is a crash's.

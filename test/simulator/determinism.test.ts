@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatJson, formatSvg, formatTable, simulate, type SimulationOptions } from '../../src/adapters/simulator/index.js';
+import { formatJson, formatSvg, formatTable, simulate, type SimulationOptions } from '../../src/simulator/index.js';
 
 const OPTIONS: SimulationOptions = { agents: 150, hours: 1, seed: 42, thresholdsSeconds: [60, 600], intervalsSeconds: [30, 300] };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { longestSilenceSeconds, runSetting } from '../../src/adapters/simulator/index.js';
+import { longestSilenceSeconds, runSetting } from '../../src/simulator/index.js';
 import { fleet, profile, setting } from './fleets.js';
 
 // Everyone lives; a third stall for up to 240 s and some block on 60-120 s calls.

@@ -1,4 +1,4 @@
-import { BUILT_IN_PROFILES, planFleet, type AgentPlan, type AgentProfile, type FailureMix } from '../../src/adapters/simulator/index.js';
+import { BUILT_IN_PROFILES, planFleet, type AgentPlan, type AgentProfile, type FailureMix } from '../../src/simulator/index.js';
 
 const NO_FAILURES: FailureMix = { complete: 1, crashBeforeFirstBeat: 0, crashMidRun: 0, wedge: 0, stall: 0 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, type EventType } from '../../src/domain/index.js';
-import { runSetting } from '../../src/adapters/simulator/index.js';
+import { runSetting } from '../../src/simulator/index.js';
 import { builtInFleet, setting } from './fleets.js';
 
 describe("the simulator's counts", () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/domain/index.js';
-import { BUILT_IN_PROFILES, loadProfileFile, parseProfiles } from '../../src/adapters/simulator/index.js';
+import { BUILT_IN_PROFILES, loadProfileFile, parseProfiles } from '../../src/simulator/index.js';
 
 const valid = () => JSON.parse(JSON.stringify({ profiles: BUILT_IN_PROFILES })) as { profiles: Record<string, unknown>[] };
 

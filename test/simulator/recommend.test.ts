@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SettingResult } from '../../src/adapters/simulator/index.js';
-import { recommend } from '../../src/adapters/simulator/recommend.js';
+import type { SettingResult } from '../../src/simulator/index.js';
+import { recommend } from '../../src/simulator/recommend.js';
 
 function result(thresholdSeconds: number, intervalSeconds: number, rate: number, p95: number): SettingResult {
   return {

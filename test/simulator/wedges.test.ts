@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSetting } from '../../src/adapters/simulator/index.js';
+import { runSetting } from '../../src/simulator/index.js';
 import { fleet, profile, setting } from './fleets.js';
 
 const deadlineSeconds = 45 * 60;

@@ -8,7 +8,7 @@ import { drizzleModule } from '../../src/adapters/drizzle/drizzle-module.js';
 import type { StoredEvent } from '../../src/domain/index.js';
 import { heldTransactions, naiveReader } from './postgres-support.js';
 import { createDatabase, eventually, insertDelegation, insertEvent, ledgerOn, RESET, sleep, type Ledgered } from './support.js';
-import { mulberry32 } from '../../src/adapters/simulator/prng.js';
+import { mulberry32 } from '../../src/simulator/prng.js';
 
 // Many writers on several connections, transactions of varying length, some rolled
 // back, while one subscription runs; a naive `position > checkpoint` reader polls

@@ -21,7 +21,7 @@ export function countingLogger(): Logger & { count(message: string): number; err
 }
 
 /** The simulator's seeded generator (mulberry32), so a concurrency run's plan is the same every time. */
-export { mulberry32 as seededRandom } from '../../src/adapters/simulator/prng.js';
+export { mulberry32 as seededRandom } from '../../src/simulator/prng.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

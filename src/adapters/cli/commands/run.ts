@@ -25,7 +25,7 @@ export function register(program: Command): void {
     if (!port.success) throw new UsageError(`invalid port ${JSON.stringify(options.port)} (--port or PORT): must be 0-65535`);
     const token = process.env.DELEGATIONS_ADMIN_TOKEN?.trim() || null;
     const settings = { choice: chooseStore(command), port: port.data, host: options.host, token, logger: cliLogger('info') };
-    const { runDaemon } = await import('../daemon.js');
+    const { runDaemon } = await import('../../../main/daemon.js');
     if ((await runDaemon(settings)) !== 0) throw new CommandFailed('the daemon stopped because the sweeper could not start (logged above)');
   });
 }

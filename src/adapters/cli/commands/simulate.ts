@@ -11,7 +11,7 @@ import {
   loadProfileFile,
   progressBar,
   simulate,
-} from '../../simulator/index.js';
+} from '../../../simulator/index.js';
 import { InvalidInputError } from '../../../domain/index.js';
 import { UsageError } from '../errors.js';
 

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
-import { configModule } from '../../app/config-module.js';
-import type { DelegationsConfig } from '../../app/config.js';
-import type { Ledger, Sweeper } from '../../app/ledger-api.js';
-import { servicesModule } from '../../app/services-module.js';
-import { TOKENS } from '../../app/tokens.js';
-import { silentLogger } from '../logging/pino-logger.js';
-import { memoryModule } from '../memory/memory-module.js';
-import type { VirtualClock } from '../memory/virtual-clock.js';
+import { configModule } from '../app/config-module.js';
+import type { DelegationsConfig } from '../app/config.js';
+import type { Ledger, Sweeper } from '../app/ledger-api.js';
+import { servicesModule } from '../app/services-module.js';
+import { TOKENS } from '../app/tokens.js';
+import { silentLogger } from '../adapters/logging/pino-logger.js';
+import { memoryModule } from '../adapters/memory/memory-module.js';
+import type { VirtualClock } from '../adapters/memory/virtual-clock.js';
 
 export type SweepSetting = { readonly thresholdMs: number; readonly intervalMs: number };
 

@@ -67,7 +67,7 @@ export function runInWorkers(spec: FleetSpec, grid: readonly SweepSetting[], opt
 function spawnWorker(): Worker {
   const compiled = new URL('./setting-worker.js', import.meta.url);
   if (import.meta.url.endsWith('.js') && existsSync(compiled)) return new Worker(compiled);
-  const tsconfig = fileURLToPath(new URL('../../../tsconfig.json', import.meta.url));
+  const tsconfig = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
   const workerData = { tsx: import.meta.resolve('tsx/esm/api'), entry: new URL('./setting-worker.ts', import.meta.url).href, tsconfig };
   return new Worker(TSX_BOOT, { eval: true, workerData });
 }

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../../domain/index.js';
+import { InvalidInputError } from '../domain/index.js';
 import { BUILT_IN_PROFILES, type AgentProfile } from './profiles.js';
 
 export type SimulationProgress = {

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../../domain/index.js';
+import { InvalidInputError } from '../domain/index.js';
 
 /** Readers for untrusted JSON that name the offending field by its path ("profiles[1].beatSeconds.min"). */
 export type JsonObject = Readonly<Record<string, unknown>>;

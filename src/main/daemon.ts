@@ -1,10 +1,10 @@
-import type { Sweeper } from '../../app/ledger-api.js';
-import type { Logger } from '../../app/ports.js';
-import { createAdminApp, type AdminServices } from '../http/admin-app.js';
-import { listen } from '../http/server.js';
-import { meteredServices } from '../metrics/metered-services.js';
-import { createMetrics } from '../metrics/metrics.js';
-import { describeStore, openStore, type StoreChoice } from './store.js';
+import type { Sweeper } from '../app/ledger-api.js';
+import type { Logger } from '../app/ports.js';
+import { createAdminApp, type AdminServices } from '../adapters/http/admin-app.js';
+import { listen } from '../adapters/http/server.js';
+import { meteredServices } from '../adapters/metrics/metered-services.js';
+import { createMetrics } from '../adapters/metrics/metrics.js';
+import { describeStore, openStore, type StoreChoice } from '../adapters/cli/store.js';
 
 export type DaemonSettings = {
   readonly choice: StoreChoice;

@@ -1,4 +1,4 @@
-import { DEADLINE_EXCEEDED, type Status, type StoredEvent } from '../../domain/index.js';
+import { DEADLINE_EXCEEDED, type Status, type StoredEvent } from '../domain/index.js';
 import type { AgentEnd } from './agent.js';
 import type { FleetRun } from './fleet-run.js';
 import type { Fate } from './profiles.js';

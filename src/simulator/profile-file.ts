@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { InvalidInputError } from '../../domain/index.js';
+import { InvalidInputError } from '../domain/index.js';
 import { arrayAt, numberAt, objectAt, positiveNumberAt, stringAt, type JsonObject } from './json-fields.js';
 import { FATES, type AgentProfile, type FailureMix, type SecondsRange } from './profiles.js';
 

@@ -1,5 +1,5 @@
-import type { Ledger, Sweeper } from '../../app/ledger-api.js';
-import { VirtualClock } from '../memory/virtual-clock.js';
+import type { Ledger, Sweeper } from '../app/ledger-api.js';
+import { VirtualClock } from '../adapters/memory/virtual-clock.js';
 import { endAgent, scheduleAfterBeat, scheduleAfterDispatch, startAgent, type AgentState } from './agent.js';
 import { EventQueue, SWEEP } from './event-queue.js';
 import type { AgentPlan } from './fleet.js';
