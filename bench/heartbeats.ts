@@ -1,4 +1,4 @@
-import type { Delegations } from '../src/index.js';
+import type { WiredDelegations } from '../src/index.js';
 import type { BenchContext } from './lib/context.js';
 import { statusFixtureIds, type StatusFixture } from './lib/fixtures.js';
 import { postgresLibrary } from './lib/library.js';
@@ -19,7 +19,7 @@ const RAW_MANY = `UPDATE delegations d SET last_heartbeat = GREATEST(d.last_hear
   FROM unnest($1::text[]) AS b(id) WHERE d.delegation_id = b.id AND d.status = 'in_progress'`;
 
 /** One unit of work (a beat, or a batch of beats) for each side; returns the beats recorded. */
-function sides(lib: Delegations, target: SqlTarget, batch: number) {
+function sides(lib: WiredDelegations, target: SqlTarget, batch: number) {
   if (batch === 1) {
     return {
       ledger: async (ids: string[]) => ((await lib.ledger.heartbeat(ids[0] as string)).outcome === 'recorded' ? 1 : 0),

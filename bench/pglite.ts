@@ -1,9 +1,7 @@
-import { Container } from 'inversify';
-import { configModule, drizzleModule, openPglite, servicesModule, TOKENS } from '../src/index.js';
-import { handWrittenSweep, seedSweep, THRESHOLD_MS } from './lib/competitors.js';
+import { handWrittenSweep, seedSweep } from './lib/competitors.js';
 import { rotate, type BenchContext } from './lib/context.js';
 import { sweepFixtureSql, TRUNCATE, type SweepFixture } from './lib/fixtures.js';
-import { benchLogger } from './lib/library.js';
+import { pgliteLibrary } from './lib/library.js';
 import { expectSame, figure, median, timeMs, type Figure } from './lib/measure.js';
 import { load, pgliteTarget } from './lib/sql-target.js';
 
@@ -11,11 +9,8 @@ const SECTION = '4. sweep on PGlite (in-memory, in process)';
 
 export async function pgliteSection(ctx: BenchContext): Promise<Figure[]> {
   ctx.progress('PGlite: starting');
-  const connection = await openPglite({});
-  const container = new Container();
-  const logger = benchLogger();
-  container.load(configModule({ stuckThresholdMs: THRESHOLD_MS, bootGraceMs: 0 }, logger, {}), drizzleModule(connection), servicesModule);
-  const sweeper = container.get(TOKENS.Sweeper);
+  const { lib: wired, connection } = await pgliteLibrary();
+  const { sweeper } = wired;
   const target = pgliteTarget(connection.client);
   const fixture: SweepFixture = ctx.quick ? { inFlight: 1_000, due: 100, terminal: 0 } : { inFlight: 10_000, due: 1_000, terminal: 0 };
   const variants = {
@@ -39,8 +34,7 @@ export async function pgliteSection(ctx: BenchContext): Promise<Figure[]> {
       }
     }
   } finally {
-    await sweeper.stop();
-    await connection.close();
+    await wired.close();
   }
   const label = `${fixture.inFlight.toLocaleString('en')} in flight, ${fixture.due.toLocaleString('en')} due`;
   const lib = median(runs.library);

@@ -1,4 +1,4 @@
-import { TOKENS, type Delegations } from '../src/index.js';
+import type { WiredDelegations } from '../src/index.js';
 import { handWrittenSweep, seedSweep, THRESHOLD_MS } from './lib/competitors.js';
 import { rotate, type BenchContext } from './lib/context.js';
 import { sweepFixtureSql, TRUNCATE, type SweepFixture } from './lib/fixtures.js';
@@ -11,7 +11,7 @@ const SECTION = '1. sweep (PostgreSQL)';
 type Variant = 'library' | 'store' | 'seed' | 'hand';
 
 /** Each variant's sweep; every one must move exactly the fixture's due rows. */
-function sweepers(lib: Delegations, target: SqlTarget): Record<Variant, () => Promise<number>> {
+function sweepers(lib: WiredDelegations, target: SqlTarget): Record<Variant, () => Promise<number>> {
   return {
     library: async () => {
       const result = await lib.sweeper.sweep();
@@ -19,7 +19,7 @@ function sweepers(lib: Delegations, target: SqlTarget): Record<Variant, () => Pr
       return result.deadlineFailures + result.stuckMarked;
     },
     store: async () => {
-      const now = await lib.container.get(TOKENS.Clock).now();
+      const now = await lib.clock.now();
       const tally = await lib.store.sweep(now, { thresholdMs: THRESHOLD_MS, staleRuleActive: true }, 'sweeper');
       return tally.deadlineFailures + tally.stuckMarked;
     },

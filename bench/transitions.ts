@@ -1,4 +1,4 @@
-import { DatabaseClock, DrizzleDelegationStore, LedgerService, silentLogger, type Delegations, type Ledger } from '../src/index.js';
+import { DatabaseClock, DrizzleDelegationStore, LedgerService, silentLogger, type WiredDelegations, type Ledger } from '../src/index.js';
 import type { BenchContext } from './lib/context.js';
 import { statusFixtureIds, statusFixtureSql, TRUNCATE, type StatusFixture } from './lib/fixtures.js';
 import { postgresLibrary } from './lib/library.js';
@@ -44,7 +44,7 @@ const applied =
  * over the same store without pino, then also without the subscriptions'
  * cross-process wake-up (a NOTIFY sent after each write).
  */
-function diagnosticLedgers(lib: Delegations): Record<string, Transition> {
+function diagnosticLedgers(lib: WiredDelegations): Record<string, Transition> {
   const store = lib.store as DrizzleDelegationStore;
   const bare = new DrizzleDelegationStore(store.db);
   return {

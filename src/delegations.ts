@@ -2,20 +2,17 @@ import 'reflect-metadata';
 import { Container, type ContainerModule } from 'inversify';
 import type pg from 'pg';
 import type { ConfigOverrides, DelegationsConfig } from './app/config.js';
-import { configModule } from './app/config-module.js';
 import type { Ledger, Sweeper } from './app/ledger-api.js';
 import type { SubscribeOptions, SubscriptionHandle } from './app/subscriptions-api.js';
 import type { DrizzleDb } from './adapters/drizzle/db.js';
-import type { Clock, DelegationStore, Logger } from './app/ports.js';
-import { servicesModule } from './app/services-module.js';
-import { TOKENS } from './app/tokens.js';
-import { verifyProjections, type VerifyReport } from './app/verify.js';
-import { createPinoLogger } from './adapters/logging/pino-logger.js';
+import type { Clock, Logger } from './app/ports.js';
+import type { VerifyReport } from './app/verify.js';
 import { memoryModule } from './adapters/memory/memory-module.js';
 import { connectPostgres, openPglite } from './adapters/drizzle/connections.js';
 import { drizzleModule } from './adapters/drizzle/drizzle-module.js';
 import { ConfigurationError } from './domain/index.js';
 import { MemoryDelegationStore } from './adapters/memory/memory-store.js';
+import { loadDelegations, type WiredDelegations, type WiringOptions } from './wiring.js';
 
 export type CommonOptions = ConfigOverrides & {
   /** Default: the system clock for memory, the database's clock for database stores. */
@@ -48,45 +45,38 @@ export type PgliteStoreOptions = DatabaseOptions & { readonly store: 'pglite'; r
 
 export type CreateDelegationsOptions = MemoryStoreOptions | PostgresStoreOptions | PgliteStoreOptions;
 
-/** A wired ledger and sweeper, for hosts without a container of their own. */
+/**
+ * A wired ledger and sweeper, for hosts without a container of their own. The store and
+ * the container stay inside: a host that needs them wires its own through loadDelegations.
+ */
 export type Delegations = {
   readonly ledger: Ledger;
   readonly sweeper: Sweeper;
-  readonly store: DelegationStore;
   readonly config: DelegationsConfig;
-  readonly container: Container;
   /** Folds every stream and reports each projection row that differs from its events. */
   verify(): Promise<VerifyReport>;
   /** Delivers events in position order to a handler, checkpointed under its name; transactional mode hands it the Drizzle transaction. */
   subscribe(options: SubscribeOptions<DrizzleDb>): SubscriptionHandle;
+  /** Stops the sweeper loop and the subscriptions (after their batch in progress), then closes the store. */
   close(): Promise<void>;
 };
 
 export async function createDelegations(options: CreateDelegationsOptions): Promise<Delegations> {
-  const logger = options.logger ?? createPinoLogger();
-  const container = new Container();
-  const config = configModule(configOverrides(options), logger, options.env ?? process.env);
-  container.load(config, await adapterModule(options), servicesModule);
-  const sweeper = container.get(TOKENS.Sweeper);
-  const store = container.get(TOKENS.Store);
-  const subscriptions = container.get(TOKENS.Subscriptions);
-  let closed = false;
+  const wired = await openDelegations(options);
   return {
-    ledger: container.get(TOKENS.Ledger),
-    sweeper,
-    store,
-    config: container.get(TOKENS.Config),
-    container,
-    verify: () => verifyProjections(store),
-    subscribe: (subscription) => subscriptions.subscribe(subscription),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await sweeper.stop();
-      await subscriptions.stopAll();
-      await store.close();
-    },
+    ledger: wired.ledger,
+    sweeper: wired.sweeper,
+    config: wired.config,
+    verify: () => wired.verify(),
+    subscribe: (subscription) => wired.subscriptions.subscribe(subscription),
+    close: () => wired.close(),
   };
+}
+
+/** What createDelegations builds, with the store and clock still in reach: for the daemon, the harnesses and the benches. */
+export async function openDelegations(options: CreateDelegationsOptions & Pick<WiringOptions, 'decorateStore'>): Promise<WiredDelegations> {
+  const { logger, env, decorateStore } = options;
+  return loadDelegations(new Container(), { adapter: await adapterModule(options), config: configOverrides(options), logger, env, decorateStore });
 }
 
 async function adapterModule(options: CreateDelegationsOptions): Promise<ContainerModule> {

@@ -4,7 +4,7 @@ export * from './domain/index.js';
 export type * from './app/ports.js';
 export type * from './app/ledger-api.js';
 export type { BatchContext, SubscribeOptions, SubscriptionHandle, SubscriptionHandler, Subscriptions } from './app/subscriptions-api.js';
-export { SubscriptionFailedError } from './app/subscriptions-api.js';
+export { StoreClosedError, SubscriptionFailedError } from './app/subscriptions-api.js';
 export { SubscriptionService } from './app/subscriptions.js';
 export { ChangeSignal } from './app/change-signal.js';
 export {
@@ -21,6 +21,7 @@ export { TOKENS } from './app/tokens.js';
 export { LedgerService } from './app/ledger.js';
 export { SweeperService } from './app/sweeper.js';
 export { servicesModule } from './app/services-module.js';
+export { loadDelegations, type WiringOptions, type WiredDelegations } from './wiring.js';
 export { configModule } from './app/config-module.js';
 export { memoryModule } from './adapters/memory/memory-module.js';
 export { MemoryDelegationStore } from './adapters/memory/memory-store.js';

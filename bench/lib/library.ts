@@ -1,5 +1,7 @@
 import { pino } from 'pino';
-import { createDelegations, createPinoLogger, silentLogger, type Delegations, type Logger } from '../../src/index.js';
+import { Container } from 'inversify';
+import { openDelegations } from '../../src/delegations.js';
+import { createPinoLogger, drizzleModule, loadDelegations, openPglite, silentLogger, type Logger, type WiredDelegations } from '../../src/index.js';
 import { THRESHOLD_MS } from './competitors.js';
 import { BENCH_URL } from './postgres.js';
 
@@ -14,9 +16,9 @@ export function benchLogger(): Logger {
   return createPinoLogger({ level: 'info', destination });
 }
 
-/** The library as a host wires it: createDelegations on the bench database, with the database's clock. */
-export function postgresLibrary(poolSize: number): Promise<Delegations> {
-  return createDelegations({
+/** The library as createDelegations wires it, on the bench database, with the database's clock (and the store in reach). */
+export function postgresLibrary(poolSize: number): Promise<WiredDelegations> {
+  return openDelegations({
     store: 'postgres',
     connectionString: BENCH_URL,
     poolSize,
@@ -26,4 +28,11 @@ export function postgresLibrary(poolSize: number): Promise<Delegations> {
     stuckThresholdMs: THRESHOLD_MS,
     bootGraceMs: 0,
   });
+}
+
+/** The same wiring on an in-memory PGlite; the connection is returned for the bench's own SQL. */
+export async function pgliteLibrary(): Promise<{ lib: WiredDelegations; connection: Awaited<ReturnType<typeof openPglite>> }> {
+  const connection = await openPglite({});
+  const config = { stuckThresholdMs: THRESHOLD_MS, bootGraceMs: 0 };
+  return { lib: loadDelegations(new Container(), { adapter: drizzleModule(connection), config, logger: benchLogger(), env: {} }), connection };
 }

@@ -78,6 +78,8 @@ export interface Sweeper {
   /** When the last sweep that reached the store ran, and what it did. */
   readonly lastSweep: LastSweep | null;
   readonly failedSweeps: number;
+  /** Passes that ended, ok or failed: with failedSweeps, what a metric of sweeps by result counts. */
+  readonly sweepsRun: number;
   sweep(): Promise<SweepResult>;
   start(): Promise<void>;
   stop(): Promise<void>;

@@ -1,12 +1,27 @@
 import { ContainerModule } from 'inversify';
 import { LedgerService } from './ledger.js';
+import { closingUsersFirst, StoreUsers } from './store-users.js';
 import { SubscriptionService } from './subscriptions.js';
 import { SweeperService } from './sweeper.js';
-import { TOKENS } from './tokens.js';
+import { STORE_USERS, TOKENS } from './tokens.js';
 
-/** The app services. A host loads this with one adapter family's module and binds Config (and Logger). */
-export const servicesModule = new ContainerModule(({ bind }) => {
+/**
+ * The app services. A host loads this with one adapter family's module and binds Config (and Logger).
+ * Closing the Store this container hands out stops this container's sweeper loop and subscriptions first.
+ */
+export const servicesModule = new ContainerModule(({ bind, onActivation }) => {
   bind(TOKENS.Ledger).to(LedgerService).inSingletonScope();
   bind(TOKENS.Sweeper).to(SweeperService).inSingletonScope();
   bind(TOKENS.Subscriptions).to(SubscriptionService).inSingletonScope();
+  // Per container: this callback runs on each load.
+  bind(STORE_USERS).toConstantValue(new StoreUsers());
+  onActivation(TOKENS.Store, (context, store) => closingUsersFirst(store, context.get(STORE_USERS)));
+  onActivation(TOKENS.Sweeper, (context, sweeper) => {
+    context.get(STORE_USERS).add(() => sweeper.stop());
+    return sweeper;
+  });
+  onActivation(TOKENS.Subscriptions, (context, subscriptions) => {
+    context.get(STORE_USERS).add(() => subscriptions.close());
+    return subscriptions;
+  });
 });

@@ -56,6 +56,8 @@ export interface Subscriptions {
   subscribe<Tx = unknown>(options: SubscribeOptions<Tx>): SubscriptionHandle;
   /** Stops every subscription started here and waits for their batches in progress. */
   stopAll(): Promise<void>;
+  /** stopAll(), then refuses new subscriptions with StoreClosedError: what closing the store calls. */
+  close(): Promise<void>;
 }
 
 /** A handler kept failing on the same event: the subscription stopped rather than skip it. */
@@ -69,6 +71,14 @@ export class SubscriptionFailedError extends DelegationError {
     options: { cause: unknown },
   ) {
     super(`subscription ${subscription} stopped: its handler failed ${attempts} times at position ${position} (${messageOf(options.cause)})`, options);
+  }
+}
+
+/** The store was closed: a subscription on it would retry the closed connection forever. */
+export class StoreClosedError extends DelegationError {
+  override readonly name = 'StoreClosedError';
+  constructor() {
+    super('the store is closed: no subscription can start on it');
   }
 }
 

@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import { ConfigurationError, EVENT_TYPES, InvalidInputError, type EventType } from '../domain/index.js';
 import type { EventFeed, Logger } from './ports.js';
 import { SubscriptionRunner, type RunnerSettings } from './subscription-runner.js';
-import type { SubscribeOptions, SubscriptionHandle, Subscriptions } from './subscriptions-api.js';
+import { StoreClosedError, type SubscribeOptions, type SubscriptionHandle, type Subscriptions } from './subscriptions-api.js';
 import { TOKENS } from './tokens.js';
 import { positiveInteger, requireId } from './validation.js';
 
@@ -18,6 +18,7 @@ const DEFAULT_POLL_INTERVAL_MS = 1000;
 @injectable()
 export class SubscriptionService implements Subscriptions {
   private readonly running = new Map<string, SubscriptionRunner>();
+  private closed = false;
 
   constructor(
     @inject(TOKENS.EventFeed) private readonly feed: EventFeed,
@@ -25,6 +26,7 @@ export class SubscriptionService implements Subscriptions {
   ) {}
 
   subscribe<Tx = unknown>(options: SubscribeOptions<Tx>): SubscriptionHandle {
+    if (this.closed) throw new StoreClosedError();
     const settings = settingsOf(options as SubscribeOptions<unknown>, this.feed.supportsTransactions);
     const name = settings.request.name;
     if (this.running.has(name)) throw new InvalidInputError('name', `a subscription named ${name} is already running here`);
@@ -37,6 +39,11 @@ export class SubscriptionService implements Subscriptions {
 
   async stopAll(): Promise<void> {
     await Promise.all([...this.running.values()].map((runner) => runner.stop()));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stopAll();
   }
 }
 

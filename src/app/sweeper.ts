@@ -13,6 +13,7 @@ export class SweeperService implements Sweeper {
   private readonly inProgress = new Set<Promise<SweepResult>>();
   private last: LastSweep | null = null;
   private failures = 0;
+  private runs = 0;
 
   constructor(
     @inject(TOKENS.Store) private readonly store: DelegationStore,
@@ -35,6 +36,10 @@ export class SweeperService implements Sweeper {
 
   get failedSweeps(): number {
     return this.failures;
+  }
+
+  get sweepsRun(): number {
+    return this.runs;
   }
 
   get isRunning(): boolean {
@@ -90,6 +95,8 @@ export class SweeperService implements Sweeper {
       this.failures += 1;
       this.logger.error({ err: error }, 'sweep failed');
       return { deadlineFailures: 0, stuckMarked: 0, errors: 1, scanned: 0 };
+    } finally {
+      this.runs += 1;
     }
   }
 

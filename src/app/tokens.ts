@@ -2,6 +2,7 @@ import type { ServiceIdentifier } from 'inversify';
 import type { DelegationsConfig } from './config.js';
 import type { Clock, DelegationStore, EventFeed, Logger } from './ports.js';
 import type { Ledger, Sweeper } from './ledger-api.js';
+import type { StoreUsers } from './store-users.js';
 import type { Subscriptions } from './subscriptions-api.js';
 
 /** Every DI token in one place; `Symbol.for` so two copies of the library still agree. */
@@ -15,3 +16,6 @@ export const TOKENS = {
   EventFeed: Symbol.for('delegations.EventFeed') as ServiceIdentifier<EventFeed>,
   Subscriptions: Symbol.for('delegations.Subscriptions') as ServiceIdentifier<Subscriptions>,
 } as const;
+
+/** Internal to servicesModule (what must stop before the store closes); not for hosts to bind. */
+export const STORE_USERS = Symbol.for('delegations.internal.StoreUsers') as ServiceIdentifier<StoreUsers>;

@@ -2,9 +2,9 @@ import type { Sweeper } from '../app/ledger-api.js';
 import type { Logger } from '../app/ports.js';
 import { createAdminApp, type AdminServices } from '../adapters/http/admin-app.js';
 import { listen } from '../adapters/http/server.js';
-import { meteredServices } from '../adapters/metrics/metered-services.js';
+import { meteredStore } from '../adapters/metrics/metered-store.js';
 import { createMetrics } from '../adapters/metrics/metrics.js';
-import { describeStore, openStore, type StoreChoice } from '../adapters/cli/store.js';
+import { describeStore, openServices, type StoreChoice } from '../adapters/cli/store.js';
 
 export type DaemonSettings = {
   readonly choice: StoreChoice;
@@ -34,9 +34,8 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
     const server = await listen(app, { port: settings.port, host: listenHost(settings) });
     logger.info({ url: server.url, store: describeStore(choice), auth: token !== null }, 'admin API listening');
     try {
-      const delegations = await openStore(choice, { logger });
+      const services = await openServices(choice, { logger, decorateStore: meteredStore(metrics, logger) });
       try {
-        const services = meteredServices(delegations.container, metrics, logger);
         metrics.observe({ ...services, logger });
         ready = services;
         const reason = await Promise.race([stop.received, stop.requested ? never() : startFailure(services.sweeper, logger)]);
@@ -44,7 +43,7 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
         await Promise.all([server.close(), services.sweeper.stop()]);
         return reason === 'start failed' ? 1 : 0;
       } finally {
-        await delegations.close();
+        await services.close();
       }
     } finally {
       await server.close();

@@ -1,11 +1,15 @@
 import { MemoryDelegationStore } from '../../src/adapters/memory/memory-store.js';
 import { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
 import { SystemClock } from '../../src/adapters/system/system-clock.js';
+import {
+  describeClockContract,
+  describeDelegationStoreContract,
+  describeInputContract,
+  describeLedgerContract,
+  describeSubscriptionContract,
+} from '../../src/testing.js';
 import { memoryLedger } from '../support/ledger-harness.js';
-import { describeClockContract } from './clock.contract.js';
-import { describeInputContract } from './input.contract.js';
-import { describeLedgerContract } from './ledger.contract.js';
-import { describeDelegationStoreContract } from './store.contract.js';
+import { memoryTarget } from '../support/subscriptions.js';
 
 describeDelegationStoreContract('memory', async () => new MemoryDelegationStore());
 describeClockContract(
@@ -16,3 +20,4 @@ describeClockContract(
 describeClockContract('SystemClock', () => new SystemClock());
 describeLedgerContract('memory', memoryLedger);
 describeInputContract('memory', memoryLedger);
+describeSubscriptionContract(memoryTarget());

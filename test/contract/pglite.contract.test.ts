@@ -1,11 +1,15 @@
 import { DatabaseClock } from '../../src/adapters/drizzle/database-clock.js';
 import { DrizzleDelegationStore } from '../../src/adapters/drizzle/drizzle-store.js';
+import {
+  describeClockContract,
+  describeDelegationStoreContract,
+  describeInputContract,
+  describeLedgerContract,
+  describeSubscriptionContract,
+} from '../../src/testing.js';
 import { pgliteLedger } from '../support/ledger-harness.js';
 import { usePglite } from '../support/pglite.js';
-import { describeClockContract } from './clock.contract.js';
-import { describeInputContract } from './input.contract.js';
-import { describeLedgerContract } from './ledger.contract.js';
-import { describeDelegationStoreContract } from './store.contract.js';
+import { databaseTarget } from '../support/subscriptions.js';
 
 // One PGlite for the whole file (it takes seconds to start); each case empties its tables.
 const pglite = usePglite();
@@ -17,3 +21,4 @@ describeDelegationStoreContract('PGlite', async () => {
 describeClockContract('DatabaseClock on PGlite', () => new DatabaseClock(pglite().db));
 describeLedgerContract('PGlite', pgliteLedger(pglite));
 describeInputContract('PGlite', pgliteLedger(pglite));
+describeSubscriptionContract(databaseTarget('PGlite', () => pglite().shared));

@@ -1,14 +1,18 @@
 import { DatabaseClock } from '../../src/adapters/drizzle/database-clock.js';
 import { DrizzleDelegationStore } from '../../src/adapters/drizzle/drizzle-store.js';
+import {
+  describeClockContract,
+  describeDelegationStoreContract,
+  describeInputContract,
+  describeLedgerContract,
+  describeSubscriptionContract,
+} from '../../src/testing.js';
 import { postgresLedger } from '../support/ledger-harness.js';
 import { usePostgresConnection } from '../support/postgres.js';
-import { describeClockContract } from './clock.contract.js';
-import { describeInputContract } from './input.contract.js';
-import { describeLedgerContract } from './ledger.contract.js';
-import { describeDelegationStoreContract } from './store.contract.js';
+import { databaseTarget } from '../support/subscriptions.js';
 
-// A database of this file's own; each case empties its tables.
-const postgres = usePostgresConnection('contract');
+// A database of this file's own, one pool for the file (subscriptions and the feed's LISTEN need 6); each case empties its tables.
+const postgres = usePostgresConnection('contract', 6);
 
 describeDelegationStoreContract('PostgreSQL', async () => {
   await postgres().reset();
@@ -23,3 +27,4 @@ describeInputContract(
   'PostgreSQL',
   postgresLedger(() => postgres().database),
 );
+describeSubscriptionContract(databaseTarget('PostgreSQL', () => postgres().shared));

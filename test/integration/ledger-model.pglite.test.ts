@@ -1,5 +1,4 @@
 import { describe, it } from 'vitest';
-import type { Delegations } from '../../src/delegations.js';
 import { runLedgerModel, type BuildDelegations } from '../model/ledger-model.js';
 import { delegationsOnPglite, usePglite } from '../support/pglite.js';
 
@@ -11,8 +10,7 @@ const pglite = usePglite();
 
 // Every run starts on emptied tables of the one PGlite this file opened. The model
 // drives only the ledger, the sweeper and close(), which is all these services are.
-const onPglite: BuildDelegations = async ({ clock, stuckThresholdMs, bootGraceMs }) =>
-  (await delegationsOnPglite(pglite(), { clock, stuckThresholdMs, bootGraceMs })) as Delegations;
+const onPglite: BuildDelegations = ({ clock, stuckThresholdMs, bootGraceMs }) => delegationsOnPglite(pglite(), { clock, stuckThresholdMs, bootGraceMs });
 
 describe('the ledger against its model (PGlite)', () => {
   it(`agrees with the model over ${NUM_RUNS} random command sequences`, async () => {

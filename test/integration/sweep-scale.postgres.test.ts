@@ -2,7 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/adapters/logging/pino-logger.js';
 import { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
-import { createDelegations, type Delegations } from '../../src/delegations.js';
+import { openDelegations } from '../../src/delegations.js';
+import type { WiredDelegations } from '../../src/wiring.js';
 import { usePostgresDatabase } from '../support/postgres.js';
 
 const IN_FLIGHT = 100_000;
@@ -66,13 +67,13 @@ const BULK_LOAD = `
 
 describe(`a sweep over ${IN_FLIGHT.toLocaleString('en')} in-flight rows with ${DUE.toLocaleString('en')} due`, () => {
   const database = usePostgresDatabase('scale');
-  let d: Delegations;
+  let d: WiredDelegations;
   let instrumented: ReturnType<typeof instrumentedPool>;
 
   beforeAll(async () => {
     instrumented = instrumentedPool(database().url);
     // A virtual clock, so the only statements counted are the store's own.
-    d = await createDelegations({ store: 'postgres', pool: instrumented.pool, migrate: true, logger: silentLogger, env: {}, clock: new VirtualClock(NOW) });
+    d = await openDelegations({ store: 'postgres', pool: instrumented.pool, migrate: true, logger: silentLogger, env: {}, clock: new VirtualClock(NOW) });
     await instrumented.pool.query(BULK_LOAD);
     // Production tables have statistics; a freshly loaded one gets them here.
     await instrumented.pool.query('ANALYZE delegations');

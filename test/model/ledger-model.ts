@@ -16,10 +16,12 @@ export { MODEL_THRESHOLD_MS, type LedgerModel };
 export const MODEL_START = new Date('2026-01-01T00:00:00.000Z');
 
 export type ModelBuildOptions = { readonly clock: VirtualClock; readonly stuckThresholdMs: number; readonly bootGraceMs: number };
-export type BuildDelegations = (options: ModelBuildOptions) => Promise<Delegations>;
+/** The part of a Delegations the model drives, whatever wired it. */
+export type ModelDelegations = Pick<Delegations, 'ledger' | 'sweeper' | 'close'>;
+export type BuildDelegations = (options: ModelBuildOptions) => Promise<ModelDelegations>;
 export type LedgerModelRun = { readonly numRuns: number; readonly maxCommands?: number; readonly seed?: number };
 
-export type LedgerReal = { readonly d: Delegations; readonly clock: VirtualClock };
+export type LedgerReal = { readonly d: ModelDelegations; readonly clock: VirtualClock };
 type Cmd = fc.AsyncCommand<LedgerModel, LedgerReal>;
 
 function agrees(actual: Delegation | null, item: Item): void {

@@ -1,11 +1,9 @@
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { Container } from 'inversify';
+import { loadDelegations } from '../../src/wiring.js';
 import type { StoredEvent } from '../../src/domain/index.js';
 import type { Ledger, Sweeper } from '../../src/app/ledger-api.js';
-import { configModule } from '../../src/app/config-module.js';
-import { servicesModule } from '../../src/app/services-module.js';
-import { TOKENS } from '../../src/app/tokens.js';
 import { memoryModule } from '../../src/adapters/memory/memory-module.js';
 import { MemoryDelegationStore } from '../../src/adapters/memory/memory-store.js';
 import { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
@@ -36,11 +34,8 @@ function arena() {
     },
   });
   const clock = new VirtualClock(T0);
-  const wire = () => {
-    const container = new Container();
-    container.load(configModule({ stuckThresholdMs: THRESHOLD, bootGraceMs: 0 }, silentLogger, {}), memoryModule({ clock, store: gated }), servicesModule);
-    return { ledger: container.get(TOKENS.Ledger), sweeper: container.get(TOKENS.Sweeper) };
-  };
+  const config = { stuckThresholdMs: THRESHOLD, bootGraceMs: 0 };
+  const wire = () => loadDelegations(new Container(), { adapter: memoryModule({ clock, store: gated }), config, logger: silentLogger, env: {} });
   const [a, b] = [wire(), wire()];
   return { race, clock, ledger: a.ledger as Ledger, sweepers: [a.sweeper, b.sweeper] as Sweeper[] };
 }

@@ -1,3 +1,4 @@
+import { createTestDatabase } from '../support/postgres.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { UsageError } from '../../src/adapters/cli/errors.js';
 import { createProgram } from '../../src/adapters/cli/program.js';
 import { silentLogger } from '../../src/adapters/logging/pino-logger.js';
 import { createDelegations, type Delegations } from '../../src/delegations.js';
-import { createDatabase, eventually } from './support.js';
+import { eventually } from '../support/subscriptions.js';
 
 // `delegations events` as an operator runs it: the bin, in a process of its own.
 const BIN = fileURLToPath(new URL('../../bin/delegations.js', import.meta.url));
@@ -15,7 +16,7 @@ let drop: () => Promise<void>;
 let d: Delegations;
 
 beforeAll(async () => {
-  const database = await createDatabase('cli_events');
+  const database = await createTestDatabase('cli_events');
   url = database.url;
   drop = database.drop;
   d = await createDelegations({ store: 'postgres', connectionString: url, logger: silentLogger, env: {} });

@@ -1,3 +1,5 @@
+import { createTestDatabase } from '../support/postgres.js';
+import { RESET_WITH_CHECKPOINTS } from '../support/tables.js';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -7,7 +9,7 @@ import { query, type DrizzleDb } from '../../src/adapters/drizzle/db.js';
 import { drizzleModule } from '../../src/adapters/drizzle/drizzle-module.js';
 import type { StoredEvent } from '../../src/domain/index.js';
 import { heldTransactions, naiveReader } from './postgres-support.js';
-import { createDatabase, eventually, insertDelegation, insertEvent, ledgerOn, RESET, sleep, type Ledgered } from './support.js';
+import { eventually, insertDelegation, insertEvent, ledgerOn, shared, sleep, type Ledgered } from '../support/subscriptions.js';
 import { mulberry32 } from '../../src/simulator/prng.js';
 
 // Many writers on several connections, transactions of varying length, some rolled
@@ -24,7 +26,7 @@ let writers: pg.Pool;
 let drop: () => Promise<void>;
 
 beforeAll(async () => {
-  const database = await createDatabase('writers');
+  const database = await createTestDatabase('writers');
   drop = database.drop;
   connection = await connectPostgres({ connectionString: database.url, poolSize: 6 });
   writers = new pg.Pool({ connectionString: database.url, max: WRITERS + 2 });
@@ -59,8 +61,8 @@ it('delivers every committed event once per checkpoint, in position order, whate
 });
 
 async function runRound(round: number, mode: Mode): Promise<Figures> {
-  await query(connection.db, sql.raw(`${RESET}; TRUNCATE handled`));
-  const d = ledgerOn(drizzleModule(connection));
+  await query(connection.db, sql.raw(`${RESET_WITH_CHECKPOINTS}; TRUNCATE handled`));
+  const d = ledgerOn(drizzleModule(shared(connection)));
   const consumer = startConsumer(d, mode);
   const naive = naiveReader(connection.db);
   let writing = true;

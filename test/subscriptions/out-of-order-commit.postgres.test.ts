@@ -1,3 +1,5 @@
+import { createTestDatabase } from '../support/postgres.js';
+import { RESET_WITH_CHECKPOINTS } from '../support/tables.js';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -5,7 +7,7 @@ import { connectPostgres, type Connection } from '../../src/adapters/drizzle/con
 import { query } from '../../src/adapters/drizzle/db.js';
 import { drizzleModule } from '../../src/adapters/drizzle/drizzle-module.js';
 import { heldTransactions, naiveReader } from './postgres-support.js';
-import { createDatabase, eventually, insertDelegation, insertEvent, ledgerOn, RESET, sleep, type Ledgered } from './support.js';
+import { eventually, insertDelegation, insertEvent, ledgerOn, shared, sleep, type Ledgered } from '../support/subscriptions.js';
 
 // Positions are taken before commit. These cases hold transactions open on
 // connections of their own to make a lower position commit after a higher one.
@@ -16,7 +18,7 @@ const ledgers: Ledgered[] = [];
 let transactions: ReturnType<typeof heldTransactions>;
 
 beforeAll(async () => {
-  const database = await createDatabase('order');
+  const database = await createTestDatabase('order');
   drop = database.drop;
   connection = await connectPostgres({ connectionString: database.url, poolSize: 4 });
   writers = new pg.Pool({ connectionString: database.url, max: 10 });
@@ -33,11 +35,11 @@ beforeEach(async () => {
   // A case that failed may have left a transaction open; it would block the next one.
   await transactions.rollbackAll();
   await Promise.all(ledgers.splice(0).map((ledger) => ledger.close()));
-  await query(connection.db, sql.raw(RESET));
+  await query(connection.db, sql.raw(RESET_WITH_CHECKPOINTS));
 });
 
 function ledger(): Ledgered {
-  const opened = ledgerOn(drizzleModule(connection));
+  const opened = ledgerOn(drizzleModule(shared(connection)));
   ledgers.push(opened);
   return opened;
 }

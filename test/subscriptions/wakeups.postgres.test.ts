@@ -1,9 +1,10 @@
 import pg from 'pg';
+import { createTestDatabase } from '../support/postgres.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectPostgres, type Connection } from '../../src/adapters/drizzle/connections.js';
 import { drizzleModule } from '../../src/adapters/drizzle/drizzle-module.js';
 import { recordingLogger } from '../support/memory.js';
-import { createDatabase, eventually, ledgerOn, type Ledgered } from './support.js';
+import { eventually, ledgerOn, shared, type Ledgered } from '../support/subscriptions.js';
 
 // Two containers on two pools stand for two processes: the subscriber's in-process
 // signal never hears the writer, so only NOTIFY (or the poll, set to a minute) can wake it.
@@ -13,7 +14,7 @@ const connections: Connection[] = [];
 const ledgers: Ledgered[] = [];
 
 beforeAll(async () => {
-  const database = await createDatabase('wakeups');
+  const database = await createTestDatabase('wakeups');
   url = database.url;
   drop = database.drop;
 });
@@ -26,7 +27,7 @@ afterAll(async () => {
 async function process(logger = recordingLogger()): Promise<Ledgered> {
   const connection = await connectPostgres({ connectionString: url, poolSize: 3 });
   connections.push(connection);
-  const ledger = ledgerOn(drizzleModule(connection), logger);
+  const ledger = ledgerOn(drizzleModule(shared(connection)), logger);
   ledgers.push(ledger);
   return ledger;
 }

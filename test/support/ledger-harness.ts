@@ -1,52 +1,35 @@
 import { sql } from 'drizzle-orm';
-import type { ConfigOverrides, DelegationsConfig } from '../../src/app/config.js';
-import type { Ledger, Sweeper } from '../../src/app/ledger-api.js';
-import type { DelegationStore, Logger } from '../../src/app/ports.js';
-import { query, type Row } from '../../src/adapters/drizzle/db.js';
-import type { VerifyReport } from '../../src/app/verify.js';
+import { query } from '../../src/adapters/drizzle/db.js';
 import { DrizzleDelegationStore } from '../../src/adapters/drizzle/drizzle-store.js';
 import { silentLogger } from '../../src/adapters/logging/pino-logger.js';
 import { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
-import { createDelegations } from '../../src/delegations.js';
-import { delegationsOnPglite, type LedgerServices, type PgliteDatabase } from './pglite.js';
+import { openDelegations } from '../../src/delegations.js';
+import { harnessOf, T0, type LedgerHarness, type LedgerHarnessFactory } from '../../src/testing.js';
+import type { WiredDelegations } from '../../src/wiring.js';
+import { delegationsOnPglite, type PgliteDatabase } from './pglite.js';
 import type { TestDatabase } from './postgres.js';
 import { RESET_TABLES } from './tables.js';
 
-export const T0 = new Date('2026-01-01T00:00:00.000Z');
+export { T0 };
+export type { HarnessOptions, LedgerHarness, LedgerHarnessFactory } from '../../src/testing.js';
 
-export type HarnessOptions = ConfigOverrides & { readonly logger?: Logger | undefined };
-
-/** A ledger and sweeper on one store, on a virtual clock at T0, with no environment. */
-export type LedgerHarness = {
-  readonly ledger: Ledger;
-  readonly sweeper: Sweeper;
-  readonly store: DelegationStore;
-  readonly config: DelegationsConfig;
-  readonly clock: VirtualClock;
-  verify(): Promise<VerifyReport>;
-  /** Raw SQL on the database behind the store (absent for memory): what a test uses to check the tables. */
-  readonly sql?: ((text: string) => Promise<Row[]>) | undefined;
-  close(): Promise<void>;
-};
-
-export type LedgerHarnessFactory = (options?: HarnessOptions) => Promise<LedgerHarness>;
-
-function fromDelegations(d: LedgerServices, clock: VirtualClock): LedgerHarness {
-  const { store } = d;
+/** The harness, with raw SQL when a database is behind the store. */
+function harness(wired: WiredDelegations, clock: VirtualClock): LedgerHarness {
+  const { store } = wired;
   const raw = store instanceof DrizzleDelegationStore ? (text: string) => query(store.db, sql.raw(text)) : undefined;
-  return { ledger: d.ledger, sweeper: d.sweeper, store, config: d.config, clock, verify: () => d.verify(), sql: raw, close: () => d.close() };
+  return harnessOf(wired, clock, raw);
 }
 
 export const memoryLedger: LedgerHarnessFactory = async (options = {}) => {
   const clock = new VirtualClock(T0);
-  return fromDelegations(await createDelegations({ store: 'memory', clock, logger: silentLogger, env: {}, ...options }), clock);
+  return harness(await openDelegations({ store: 'memory', clock, logger: silentLogger, env: {}, ...options }), clock);
 };
 
-/** Through createDelegations on this file's database; tables emptied first. */
+/** Through createDelegations' own wiring on this file's database; tables emptied first. */
 export function postgresLedger(database: () => TestDatabase): LedgerHarnessFactory {
   return async (options = {}) => {
     const clock = new VirtualClock(T0);
-    const d = await createDelegations({
+    const wired = await openDelegations({
       store: 'postgres',
       connectionString: database().url,
       poolSize: 2,
@@ -56,16 +39,16 @@ export function postgresLedger(database: () => TestDatabase): LedgerHarnessFacto
       env: {},
       ...options,
     });
-    const harness = fromDelegations(d, clock);
-    await harness.sql?.(RESET_TABLES);
-    return harness;
+    const opened = harness(wired, clock);
+    await opened.sql?.(RESET_TABLES);
+    return opened;
   };
 }
 
-/** On this file's PGlite, through the same modules createDelegations loads (see delegationsOnPglite). */
+/** On this file's PGlite, through the same wiring createDelegations uses (see delegationsOnPglite). */
 export function pgliteLedger(database: () => PgliteDatabase): LedgerHarnessFactory {
   return async (options = {}) => {
     const clock = new VirtualClock(T0);
-    return fromDelegations(await delegationsOnPglite(database(), { clock, ...options }), clock);
+    return harness(await delegationsOnPglite(database(), { clock, ...options }), clock);
   };
 }

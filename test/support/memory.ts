@@ -1,10 +1,12 @@
 import { createDelegations, type Delegations } from '../../src/delegations.js';
 import type { ConfigOverrides } from '../../src/app/config.js';
-import type { Logger, LogFields } from '../../src/app/ports.js';
+import type { Logger } from '../../src/app/ports.js';
 import { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
 import { silentLogger } from '../../src/adapters/logging/pino-logger.js';
 
-export const T0 = new Date('2026-01-01T00:00:00.000Z');
+import { T0 } from '../../src/testing/streams.js';
+
+export { T0 };
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
@@ -18,14 +20,7 @@ export async function memoryHarness(options: ConfigOverrides & { env?: Record<st
   return Object.assign(d, { clock });
 }
 
-export type LogLine = { level: 'debug' | 'info' | 'warn' | 'error'; fields: LogFields; message: string };
-
-/** A logger that keeps what it is told, for tests that assert on warnings. */
-export function recordingLogger(lines: LogLine[] = []): Logger & { lines: LogLine[] } {
-  const at = (level: LogLine['level']) => (fields: LogFields, message: string) => void lines.push({ level, fields, message });
-  const logger = { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
-  return logger;
-}
+export { recordingLogger, type LogLine } from '../../src/testing/fixtures.js';
 
 /** Keeps every field but the heartbeat-only ones (heartbeats are not events, so a fold cannot know them). */
 export function withoutHeartbeat<T extends { lastHeartbeat: unknown; progress: unknown }>(value: T): Omit<T, 'lastHeartbeat' | 'progress'> {

@@ -4,14 +4,10 @@ import { drizzle } from 'drizzle-orm/pglite';
 import { Container } from 'inversify';
 import { afterAll, beforeAll } from 'vitest';
 import type { ConfigOverrides } from '../../src/app/config.js';
-import { configModule } from '../../src/app/config-module.js';
 import type { Clock, Logger } from '../../src/app/ports.js';
-import { servicesModule } from '../../src/app/services-module.js';
-import { TOKENS } from '../../src/app/tokens.js';
-import { verifyProjections } from '../../src/app/verify.js';
 import { drizzleModule } from '../../src/adapters/drizzle/drizzle-module.js';
 import { silentLogger } from '../../src/adapters/logging/pino-logger.js';
-import type { Delegations } from '../../src/delegations.js';
+import { loadDelegations, type WiredDelegations } from '../../src/wiring.js';
 import type { Connection } from '../../src/adapters/drizzle/connections.js';
 import * as schema from '../../src/adapters/drizzle/schema/index.js';
 import { query, type DrizzleDb, type Row } from '../../src/adapters/drizzle/db.js';
@@ -58,31 +54,16 @@ export function usePglite(): () => PgliteDatabase {
 
 export type PgliteDelegationsOptions = ConfigOverrides & { readonly clock?: Clock | undefined; readonly logger?: Logger | undefined };
 
-/** The part of Delegations these tests drive: the ledger and sweeper services over the store. */
-export type LedgerServices = Pick<Delegations, 'ledger' | 'sweeper' | 'store' | 'config' | 'container' | 'verify' | 'close'>;
+/** The services createDelegations wires, with the store in reach. */
+export type LedgerServices = WiredDelegations;
 
 /**
- * A Delegations on this file's PGlite, emptied first: the modules createDelegations
- * loads, in a container of the test's own, over the shared connection (a new PGlite
- * per case would cost seconds). close() stops the sweeper and leaves the PGlite open.
+ * The wiring createDelegations uses, in a container of the test's own, over this file's
+ * PGlite, emptied first (a new PGlite per case would cost seconds). close() stops the
+ * sweeper and the subscriptions, and leaves the PGlite open.
  */
 export async function delegationsOnPglite(pglite: PgliteDatabase, options: PgliteDelegationsOptions = {}): Promise<LedgerServices> {
   await pglite.reset();
-  const { clock, logger = silentLogger, ...overrides } = options;
-  const container = new Container();
-  container.load(configModule(overrides, logger, {}), drizzleModule(pglite.shared, { clock }), servicesModule);
-  const store = container.get(TOKENS.Store);
-  const sweeper = container.get(TOKENS.Sweeper);
-  return {
-    ledger: container.get(TOKENS.Ledger),
-    sweeper,
-    store,
-    config: container.get(TOKENS.Config),
-    container,
-    verify: () => verifyProjections(store),
-    close: async () => {
-      await sweeper.stop();
-      await store.close();
-    },
-  };
+  const { clock, logger = silentLogger, ...config } = options;
+  return loadDelegations(new Container(), { adapter: drizzleModule(pglite.shared, { clock }), config, logger, env: {} });
 }

@@ -78,7 +78,7 @@ export type PostgresConnection = {
   readonly database: TestDatabase;
   readonly db: DrizzleDb;
   readonly pool: pg.Pool;
-  /** The connection for adapters built per case: closing it is a no-op, the file owns the pool. */
+  /** The connection for adapters built per case (with its NOTIFY wake-ups): closing it is a no-op, the file owns the pool. */
   readonly shared: Connection;
   reset(): Promise<void>;
   exec(text: string): Promise<Row[]>;
@@ -103,7 +103,7 @@ export function usePostgresConnection(label: string, poolSize = 4): () => Postgr
       database,
       db,
       pool,
-      shared: { db, close: async () => undefined },
+      shared: { db, notifications: opened.notifications, close: async () => undefined },
       reset: async () => void (await pool.query(RESET_TABLES)),
       exec: (text) => query(db, sql.raw(text)),
     };

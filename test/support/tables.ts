@@ -5,3 +5,6 @@
  * Positions keep counting up across cases; no test depends on where they start.
  */
 export const RESET_TABLES = 'DELETE FROM delegation_events; DELETE FROM delegations';
+
+/** The subscription suites also empty the checkpoints, and start positions from 1 again. */
+export const RESET_WITH_CHECKPOINTS = 'TRUNCATE delegation_events, delegations, delegation_subscriptions RESTART IDENTITY CASCADE';

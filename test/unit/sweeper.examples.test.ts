@@ -2,12 +2,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Container } from 'inversify';
 import type { SweepPolicy } from '../../src/domain/index.js';
 import type { SweepTally } from '../../src/app/ports.js';
-import { configModule } from '../../src/app/config-module.js';
-import { servicesModule } from '../../src/app/services-module.js';
-import { TOKENS } from '../../src/app/tokens.js';
 import { memoryModule } from '../../src/adapters/memory/memory-module.js';
 import { MemoryDelegationStore } from '../../src/adapters/memory/memory-store.js';
 import { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
+import { loadDelegations } from '../../src/wiring.js';
 import { HOUR, MINUTE, memoryHarness, recordingLogger, T0, type Harness } from '../support/memory.js';
 
 const THRESHOLD = MINUTE;
@@ -161,13 +159,9 @@ describe('the sweep loop', () => {
   }
 
   function wire(store: MemoryDelegationStore, logger = recordingLogger()) {
-    const container = new Container();
-    container.load(
-      configModule({ sweepIntervalMs: MINUTE, stuckThresholdMs: THRESHOLD }, logger, {}),
-      memoryModule({ clock: new VirtualClock(T0), store }),
-      servicesModule,
-    );
-    return { sweeper: container.get(TOKENS.Sweeper), logger };
+    const config = { sweepIntervalMs: MINUTE, stuckThresholdMs: THRESHOLD };
+    const { sweeper } = loadDelegations(new Container(), { adapter: memoryModule({ clock: new VirtualClock(T0), store }), config, logger, env: {} });
+    return { sweeper, logger };
   }
 
   it('given a store that fails, when a sweep runs, then the failure is counted and logged, not thrown', async () => {

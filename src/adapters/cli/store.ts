@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { ConfigOverrides } from '../../app/config.js';
 import type { Logger } from '../../app/ports.js';
 import type { Delegations } from '../../delegations.js';
+import type { WiredDelegations, WiringOptions } from '../../wiring.js';
 import { createPinoLogger } from '../logging/pino-logger.js';
 import { DataDirectoryInUseError } from '../drizzle/pglite-lock.js';
 import { CommandFailed, UsageError } from './errors.js';
@@ -49,15 +50,23 @@ export function cliLogger(defaultLevel: 'info' | 'warn', env: Env = process.env)
 export type OpenOptions = ConfigOverrides & { readonly logger: Logger };
 
 /** Opens (and migrates) the chosen store; PGlite holds its data-directory lock until close. */
-export async function openStore(choice: StoreChoice, options: OpenOptions): Promise<Delegations> {
+export function openStore(choice: StoreChoice, options: OpenOptions): Promise<Delegations> {
+  // Loaded here, not at the top: --help and usage errors then answer without loading the database drivers.
+  return opening(choice, async (store) => (await import('../../delegations.js')).createDelegations({ ...options, ...store }));
+}
+
+/** The same, with the store and clock in reach and the store decorated: the daemon's wiring. */
+export function openServices(choice: StoreChoice, options: OpenOptions & Pick<WiringOptions, 'decorateStore'>): Promise<WiredDelegations> {
+  return opening(choice, async (store) => (await import('../../delegations.js')).openDelegations({ ...options, ...store }));
+}
+
+type StoreOption = { readonly store: 'postgres'; readonly connectionString: string } | { readonly store: 'pglite'; readonly dataDir: string };
+
+async function opening<T>(choice: StoreChoice, open: (store: StoreOption) => Promise<T>): Promise<T> {
   try {
-    // Loaded here, not at the top: --help and usage errors then answer without loading the database drivers.
-    const { createDelegations } = await import('../../delegations.js');
-    const delegations =
-      choice.kind === 'postgres'
-        ? await createDelegations({ ...options, store: 'postgres', connectionString: choice.connectionString })
-        : await createDelegations({ ...options, store: 'pglite', dataDir: choice.dataDir });
-    return delegations;
+    return await open(
+      choice.kind === 'postgres' ? { store: 'postgres', connectionString: choice.connectionString } : { store: 'pglite', dataDir: choice.dataDir },
+    );
   } catch (error) {
     if (error instanceof DataDirectoryInUseError) throw new CommandFailed(error.message);
     throw new Error(`cannot open ${describeStore(choice)}`, { cause: error });

@@ -5,7 +5,8 @@ import type { DelegationMetrics } from './metrics.js';
 
 /**
  * The store port, decorated: counts every event written (by type) and times
- * every sweep, without the app layer knowing metrics exist.
+ * every sweep, without the app layer knowing metrics exist. The wiring's
+ * decorateStore puts it under every service (see meteredStore).
  */
 export class MeteredStore implements DelegationStore {
   constructor(
@@ -32,7 +33,6 @@ export class MeteredStore implements DelegationStore {
     try {
       const tally = await this.inner.sweep(now, policy, actor);
       this.count(tally.events);
-      this.metrics.sweeps.inc({ result: 'ok' });
       return tally;
     } finally {
       this.metrics.sweepDuration.observe((performance.now() - started) / 1000);
@@ -67,4 +67,9 @@ export class MeteredStore implements DelegationStore {
   private count(events: readonly { readonly type: DelegationEvent['type'] }[]): void {
     for (const event of events) this.metrics.transitions.inc({ type: event.type });
   }
+}
+
+/** The decorateStore of a metered wiring. */
+export function meteredStore(metrics: DelegationMetrics, logger: Logger): (store: DelegationStore) => DelegationStore {
+  return (store) => new MeteredStore(store, metrics, logger);
 }

@@ -8,7 +8,6 @@ export type MetricSources = { readonly sweeper: Sweeper; readonly store: Delegat
 export type DelegationMetrics = {
   readonly registry: Registry;
   readonly transitions: Counter<'type'>;
-  readonly sweeps: Counter<'result'>;
   readonly sweepDuration: Histogram;
   /** What the scrape-time metrics read; until then they report nothing (the store is still opening). */
   observe(sources: MetricSources): void;
@@ -19,7 +18,6 @@ export function createMetrics(): DelegationMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let sources: MetricSources | null = null;
-  let failuresSeen = 0;
   const transitions = new Counter({
     name: 'delegations_transitions_total',
     help: 'Events appended to delegation streams by this process, by event type',
@@ -28,20 +26,25 @@ export function createMetrics(): DelegationMetrics {
   });
   // Zero-filled so rate() sees every series from the first scrape.
   for (const type of EVENT_TYPES) transitions.inc({ type }, 0);
+  let seen = { ok: 0, error: 0 };
   const sweeps = new Counter({
     name: 'delegations_sweeps_total',
     help: 'Sweeps run by this process, by result',
     labelNames: ['result'],
     registers: [registry],
-    // Successes are counted by MeteredStore; a sweep can fail before it reaches the store
-    // (the database clock is a query too), so failures come from the sweeper's own count.
+    // Counted here only, from the sweeper's own tallies: a sweep can fail before it reaches the
+    // store (the database clock is a query too) or after it (an overrun), so the store cannot tell.
     collect() {
-      const failures = sources?.sweeper.failedSweeps ?? 0;
-      this.inc({ result: 'error' }, failures - failuresSeen);
-      failuresSeen = failures;
+      if (sources === null) return;
+      const { sweepsRun, failedSweeps } = sources.sweeper;
+      const now = { ok: sweepsRun - failedSweeps, error: failedSweeps };
+      this.inc({ result: 'ok' }, now.ok - seen.ok);
+      this.inc({ result: 'error' }, now.error - seen.error);
+      seen = now;
     },
   });
   sweeps.inc({ result: 'ok' }, 0);
+  sweeps.inc({ result: 'error' }, 0);
   const sweepDuration = new Histogram({
     name: 'delegations_sweep_duration_seconds',
     help: 'Time one sweep spent in the store',
@@ -76,7 +79,6 @@ export function createMetrics(): DelegationMetrics {
   return {
     registry,
     transitions,
-    sweeps,
     sweepDuration,
     observe: (s) => {
       sources = s;

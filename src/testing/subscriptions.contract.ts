@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SubscriptionFailedError, type SubscriptionHandle } from '../../src/app/subscriptions-api.js';
-import { query } from '../../src/adapters/drizzle/db.js';
-import { ConfigurationError, InvalidInputError, type StoredEvent } from '../../src/domain/index.js';
-import { recordingLogger } from '../support/memory.js';
-import { eventually, sleep, type Ledgered, type SubscriptionTarget } from './support.js';
+import { StoreClosedError, SubscriptionFailedError, type SubscriptionHandle } from '../app/subscriptions-api.js';
+import { query } from '../adapters/drizzle/db.js';
+import { ConfigurationError, InvalidInputError, type StoredEvent } from '../domain/index.js';
+import { eventually, recordingLogger, sleep } from './fixtures.js';
+import type { Ledgered, SubscriptionTarget } from './harness.js';
 
 /** The subscription contract: the same cases on memory, PGlite and PostgreSQL. */
 export function describeSubscriptionContract(target: SubscriptionTarget): void {
@@ -202,6 +202,32 @@ export function describeSubscriptionContract(target: SubscriptionTarget): void {
       await stopping;
       expect(sub.position).toBe(truth.at(-1));
       await expect(sub.done).resolves.toBeUndefined();
+    });
+
+    it('closing the store stops its subscriptions after their batch in progress, and refuses new ones', async () => {
+      const d = await open();
+      const truth = await committedPositions(d, await createMany(d, 'close', 3));
+      const idle = d.subscribe({ name: 'idle', pollIntervalMs: 60_000, handler: () => undefined });
+      await idle.caughtUp();
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let entered = false;
+      const busy = d.subscribe({
+        name: 'busy',
+        handler: async () => {
+          entered = true;
+          await gate;
+        },
+      });
+      await eventually('the handler runs', () => entered);
+      const closing = d.store.close();
+      release();
+      await closing;
+      // Without the stop, both would retry the closed store forever (and keep the process alive).
+      await expect(idle.done).resolves.toBeUndefined();
+      await expect(busy.done).resolves.toBeUndefined();
+      expect(busy.position).toBe(truth.at(-1));
+      expect(() => d.subscribe({ name: 'late', handler: () => undefined })).toThrow(StoreClosedError);
     });
 
     it('delivers only the chosen types, moves past the others, and starts where `from` says', async () => {

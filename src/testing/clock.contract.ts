@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/app/ports.js';
+import type { Clock } from '../app/ports.js';
 
 /** The Clock port: every adapter returns a valid, fresh Date and never goes back. */
 export function describeClockContract(name: string, make: () => Clock, between: (clock: Clock) => void = () => undefined): void {

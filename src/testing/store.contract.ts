@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConcurrencyError, decide, evolve, STATUSES, type Delegation } from '../../src/domain/index.js';
-import type { DelegationStore } from '../../src/app/ports.js';
-import { problemsOf } from '../../src/app/verify.js';
+import { ConcurrencyError, decide, evolve, STATUSES, type Delegation } from '../domain/index.js';
+import type { DelegationStore } from '../app/ports.js';
+import { problemsOf } from '../app/verify.js';
 import { describeSweepContract } from './sweep.contract.js';
 import { apply, at, creation, expectWellFormedStream, MINUTE, running, seed, SECOND } from './streams.js';
 
@@ -108,11 +108,10 @@ function describeAppend(given: StoreFactory): void {
         occurredAt: at(2),
         data: { viaHeartbeat: false },
       } as const;
-      const next = [dispatched, started].reduce<Delegation>(
-        (state, event) =>
-          ({ ...state, version: state.version + 1, status: event.toStatus, activeSince: event.occurredAt, updatedAt: event.occurredAt }) as Delegation,
-        created,
-      );
+      let next: Delegation = created;
+      for (const event of [dispatched, started]) {
+        next = { ...next, version: next.version + 1, status: event.toStatus, activeSince: event.occurredAt, updatedAt: event.occurredAt } as Delegation;
+      }
       const written = await store.append({ delegationId: 'd1', expectedVersion: 1, events: [dispatched, started], next });
       expect(written.events.map((event) => [event.type, event.version])).toEqual([
         ['dispatched', 2],
@@ -242,7 +241,9 @@ function describeHeartbeats(given: StoreFactory): void {
       expect(touched.map((d) => d.delegationId)).toEqual(['running']);
       expect(touched[0]).toMatchObject({ lastHeartbeat: at(MINUTE), progress: 1, version: 3 });
       const after = await Promise.all(ids.map((id) => store.load(id)));
-      ids.forEach((id, index) => id !== 'running' && expect(after[index]).toEqual(before[index]));
+      ids.forEach((id, index) => {
+        if (id !== 'running') expect(after[index]).toEqual(before[index]);
+      });
       expect(await store.history('running')).toHaveLength(3);
     });
 

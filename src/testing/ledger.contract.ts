@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DelegationExistsError, InvalidInputError, STATUSES, type Status } from '../../src/domain/index.js';
-import type { HarnessOptions, LedgerHarness, LedgerHarnessFactory } from '../support/ledger-harness.js';
+import { DelegationExistsError, InvalidInputError, STATUSES, type Status } from '../domain/index.js';
+import type { HarnessOptions, LedgerHarness, LedgerHarnessFactory } from './harness.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { decide, evolve, type Create, type Delegation, type DelegationCommand, type DelegationEvent, type StoredEvent } from '../../src/domain/index.js';
-import type { DelegationStore } from '../../src/app/ports.js';
+import { decide, evolve, type Create, type Delegation, type DelegationCommand, type DelegationEvent, type StoredEvent } from '../domain/index.js';
+import type { DelegationStore } from '../app/ports.js';
 
 export const T0 = new Date('2026-01-01T00:00:00.000Z');
 export const SECOND = 1000;
@@ -67,10 +67,11 @@ export async function running(store: DelegationStore, spec: NewDelegation, dispa
 /** Versions 1..n in order, each event leaving from the status the previous one reached. */
 export function expectWellFormedStream(events: readonly StoredEvent[]): void {
   expect(events.map((event) => event.version)).toEqual(events.map((_, index) => index + 1));
-  events.forEach((event, index) => {
-    if (index === 0) return expect(event).toMatchObject({ type: 'created', fromStatus: null });
-    const previous = events[index - 1] as StoredEvent;
+  if (events.length > 0) expect(events[0]).toMatchObject({ type: 'created', fromStatus: null });
+  for (const [index, event] of events.entries()) {
+    const previous = events[index - 1];
+    if (previous === undefined) continue;
     expect(event.position).toBeGreaterThan(previous.position);
     expect(event.fromStatus).toBe(previous.toStatus);
-  });
+  }
 }

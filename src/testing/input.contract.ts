@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidInputError, STATUSES } from '../../src/domain/index.js';
-import type { CreateInput } from '../../src/app/ledger-api.js';
-import type { LedgerHarness, LedgerHarnessFactory } from '../support/ledger-harness.js';
+import { InvalidInputError, STATUSES } from '../domain/index.js';
+import type { CreateInput } from '../app/ledger-api.js';
+import type { LedgerHarness, LedgerHarnessFactory } from './harness.js';
 
 const LIMIT = 4096;
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
@@ -15,6 +15,7 @@ export const HOSTILE = [
   "'); DELETE FROM delegation_events; --",
   "' OR '1'='1",
   '$1 $2 ::text ?',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template placeholder sent as text is the point
   '%s %d {{x}} ${x}',
   "E'\\x00' \\000 \\u0000",
   'line\nbreak\ttab\rreturn',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Delegation, SweepPolicy } from '../../src/domain/index.js';
-import type { DelegationStore, DueDelegation } from '../../src/app/ports.js';
-import { problemsOf } from '../../src/app/verify.js';
+import type { Delegation, SweepPolicy } from '../domain/index.js';
+import type { DelegationStore, DueDelegation } from '../app/ports.js';
+import { problemsOf } from '../app/verify.js';
 import { apply, at, expectWellFormedStream, HOUR, MINUTE, running, seed, SECOND } from './streams.js';
 
 const THRESHOLD = 10 * MINUTE;

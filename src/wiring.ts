@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import type { Container, ContainerModule } from 'inversify';
+import type { ConfigOverrides, DelegationsConfig } from './app/config.js';
+import { configModule } from './app/config-module.js';
+import type { Ledger, Sweeper } from './app/ledger-api.js';
+import type { Clock, DelegationStore, Logger } from './app/ports.js';
+import { servicesModule } from './app/services-module.js';
+import type { Subscriptions } from './app/subscriptions-api.js';
+import { TOKENS } from './app/tokens.js';
+import { verifyProjections, type VerifyReport } from './app/verify.js';
+import { createPinoLogger } from './adapters/logging/pino-logger.js';
+
+export type WiringOptions = {
+  /** One adapter family's module: memoryModule(...), drizzleModule(connection, ...) or a host's own. */
+  readonly adapter: ContainerModule;
+  readonly config?: ConfigOverrides | undefined;
+  /** Default: pino on stderr at LOG_LEVEL. */
+  readonly logger?: Logger | undefined;
+  /** Where DELEGATION_* variables are read; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Wraps the adapter's store before any service sees it (metrics, tracing): every write goes through it. */
+  readonly decorateStore?: ((store: DelegationStore) => DelegationStore) | undefined;
+};
+
+/** The services of one container, resolved. */
+export type WiredDelegations = {
+  readonly ledger: Ledger;
+  readonly sweeper: Sweeper;
+  readonly subscriptions: Subscriptions;
+  readonly store: DelegationStore;
+  readonly clock: Clock;
+  readonly config: DelegationsConfig;
+  /** Folds every stream and reports each projection row that differs from its events. */
+  verify(): Promise<VerifyReport>;
+  /** Closes the store, which first stops the sweeper loop and the subscriptions (see servicesModule). */
+  close(): Promise<void>;
+};
+
+/**
+ * The one wiring of the library: configuration, one adapter family and the services,
+ * loaded into `container` (a host's own, or a new one). createDelegations, the daemon,
+ * the simulator, the test harnesses and the benches all build their services here.
+ */
+export function loadDelegations(container: Container, options: WiringOptions): WiredDelegations {
+  const logger = options.logger ?? createPinoLogger();
+  const { decorateStore } = options;
+  // Registered before the modules load, so it wraps the adapter's store and servicesModule's closing wraps it.
+  if (decorateStore !== undefined) container.onActivation(TOKENS.Store, (_context, store) => decorateStore(store));
+  container.load(configModule(options.config ?? {}, logger, options.env ?? process.env), options.adapter, servicesModule);
+  const store = container.get(TOKENS.Store);
+  return {
+    ledger: container.get(TOKENS.Ledger),
+    sweeper: container.get(TOKENS.Sweeper),
+    subscriptions: container.get(TOKENS.Subscriptions),
+    store,
+    clock: container.get(TOKENS.Clock),
+    config: container.get(TOKENS.Config),
+    verify: () => verifyProjections(store),
+    close: () => store.close(),
+  };
+}

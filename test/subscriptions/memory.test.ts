@@ -1,4 +1,0 @@
-import { describeSubscriptionContract } from './subscriptions.contract.js';
-import { memoryTarget } from './support.js';
-
-describeSubscriptionContract(memoryTarget());
