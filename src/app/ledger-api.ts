@@ -45,6 +45,7 @@ export type HeartbeatOutcome = (TransitionOutcome | { readonly outcome: 'recorde
 export type StatusFilter = Status | 'in_flight' | 'terminal' | 'all';
 
 export type ListOptions = {
+  /** Default 'in_flight' (DEFAULT_LIST_STATUS), as the CLI's and HTTP's list. */
   readonly status?: StatusFilter | undefined;
   readonly limit?: number | undefined;
 };

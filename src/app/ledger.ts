@@ -25,6 +25,13 @@ import { positiveInteger, progressValue, requireId, requireStatus } from './vali
 // forward a handful of times per attempt; hitting this bound means a livelock.
 const MAX_DECISION_ROUNDS = 32;
 export const MAX_LIST_LIMIT = 1000;
+/**
+ * What `list` shows unless told otherwise, in the library, the CLI and HTTP alike: the
+ * delegations in flight, the ones someone may still have to act on. Terminal rows pile up
+ * for ever, so `all` would hand back mostly finished history once a ledger has run a while.
+ */
+export const DEFAULT_LIST_STATUS: StatusFilter = 'in_flight';
+export const DEFAULT_LIST_LIMIT = 100;
 
 type Outcome = TransitionOutcome | { readonly outcome: 'recorded'; readonly delegation: Delegation };
 
@@ -104,9 +111,9 @@ export class LedgerService implements Ledger {
   }
 
   async list(options: ListOptions = {}): Promise<Delegation[]> {
-    const limit = positiveInteger('limit', options.limit) ?? 100;
+    const limit = positiveInteger('limit', options.limit) ?? DEFAULT_LIST_LIMIT;
     if (limit > MAX_LIST_LIMIT) throw new InvalidInputError('limit', `must be at most ${MAX_LIST_LIMIT}`);
-    return this.store.list({ statuses: statusesOf(options.status ?? 'all'), limit });
+    return this.store.list({ statuses: statusesOf(options.status ?? DEFAULT_LIST_STATUS), limit });
   }
 
   async stats(): Promise<Record<Status, number>> {

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { STATUSES } from '../../domain/index.js';
 import type { StatusFilter } from '../../app/ledger-api.js';
-import { MAX_LIST_LIMIT } from '../../app/ledger.js';
+import { DEFAULT_LIST_LIMIT, DEFAULT_LIST_STATUS, MAX_LIST_LIMIT } from '../../app/ledger.js';
 
 /** What `list` accepts, CLI and HTTP alike: the groups, then every status of the domain. */
 export const STATUS_FILTERS = ['in_flight', 'terminal', 'all', ...STATUSES] as const satisfies readonly StatusFilter[];
-export const DEFAULT_STATUS_FILTER = 'in_flight' satisfies StatusFilter;
-export const DEFAULT_LIST_LIMIT = 100;
-export { MAX_LIST_LIMIT };
+// The ledger's own defaults: the CLI, HTTP and the library list the same rows when not told otherwise.
+export const DEFAULT_STATUS_FILTER = DEFAULT_LIST_STATUS;
+export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT };
 
 export const statusFilterSchema = z.enum(STATUS_FILTERS, {
   error: (issue) => `unknown status ${JSON.stringify(issue.input)}; allowed: ${STATUS_FILTERS.join(', ')}`,
