@@ -183,22 +183,14 @@ export function describeSubscriptionContract(target: SubscriptionTarget): void {
       const d = await open();
       const ids = await createMany(d, 's', 5);
       const truth = await committedPositions(d, ids);
-      let release: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      let entered = false;
-      const sub = d.subscribe({
-        name: 'slow',
-        handler: async () => {
-          entered = true;
-          await gate;
-        },
-      });
-      await eventually('the handler runs', () => entered);
+      const slow = gatedHandler();
+      const sub = d.subscribe({ name: 'slow', handler: slow.handler });
+      await eventually('the handler runs', slow.entered);
       let stopped = false;
       const stopping = sub.stop().then(() => (stopped = true));
       await sleep(50);
       expect(stopped).toBe(false);
-      release();
+      slow.release();
       await stopping;
       expect(sub.position).toBe(truth.at(-1));
       await expect(sub.done).resolves.toBeUndefined();
@@ -209,19 +201,11 @@ export function describeSubscriptionContract(target: SubscriptionTarget): void {
       const truth = await committedPositions(d, await createMany(d, 'close', 3));
       const idle = d.subscribe({ name: 'idle', pollIntervalMs: 60_000, handler: () => undefined });
       await idle.caughtUp();
-      let release: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      let entered = false;
-      const busy = d.subscribe({
-        name: 'busy',
-        handler: async () => {
-          entered = true;
-          await gate;
-        },
-      });
-      await eventually('the handler runs', () => entered);
+      const slow = gatedHandler();
+      const busy = d.subscribe({ name: 'busy', handler: slow.handler });
+      await eventually('the handler runs', slow.entered);
       const closing = d.store.close();
-      release();
+      slow.release();
       await closing;
       // Without the stop, both would retry the closed store forever (and keep the process alive).
       await expect(idle.done).resolves.toBeUndefined();
@@ -283,6 +267,21 @@ export function describeSubscriptionContract(target: SubscriptionTarget): void {
       if (target.db === undefined) expect(() => d.subscribe({ name: 'tx', transactional: true, handler })).toThrow(ConfigurationError);
     });
   });
+}
+
+/** A handler that holds its first batch until released. */
+function gatedHandler() {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let entered = false;
+  return {
+    handler: async () => {
+      entered = true;
+      await gate;
+    },
+    entered: () => entered,
+    release: () => release(),
+  };
 }
 
 /** A delegation through the ledger, on to a terminal status most of the time. */
