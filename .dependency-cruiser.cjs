@@ -51,8 +51,7 @@ module.exports = {
     },
     {
       name: 'adapters-do-not-import-the-root',
-      comment:
-        'Only the root (src/*.ts) sees every layer; adapters may not import it back, except the outward faces (cli, http) which drive a wired instance.',
+      comment: 'Only the root (src/*.ts) sees every layer; adapters may not import it back, except the outward faces (cli, http) which drive a wired instance.',
       severity: 'error',
       from: { path: '^src/adapters', pathNot: '^src/adapters/(cli|http)' },
       to: { path: '^src/[^/]+\\.ts$' },
