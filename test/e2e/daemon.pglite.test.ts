@@ -31,7 +31,7 @@ describe('the daemon on embedded PGlite, without DELEGATIONS_ADMIN_TOKEN', () =>
 
     expect((await api(base, '/healthz')).body).toMatchObject({ status: 'ok', database: 'reachable', lastSweep: { scanned: 0 } });
     expect((await api(base, '/admin/delegations')).body).toEqual({ status: 'in_flight', limit: 100, count: 0, delegations: [] });
-    expect((await api(base, '/admin/delegations/stats')).body).toEqual(Object.fromEntries(STATUSES.map((status) => [status, 0])));
+    expect((await api(base, '/admin/stats')).body).toEqual(Object.fromEntries(STATUSES.map((status) => [status, 0])));
     expect((await api(base, '/admin/delegations?status=nope')).status).toBe(400);
     expect((await api(base, '/admin/delegations/nobody')).status).toBe(404);
     expect((await api(base, '/admin/delegations/nobody/retry', { method: 'POST' })).status).toBe(404);
