@@ -59,7 +59,11 @@ export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
   app.onError((error, c) => {
     if (error instanceof InvalidInputError) return badRequest(error.field, error.problem);
     if (error instanceof HTTPException && error.status < 500) return problem(error.status, { error: 'bad_request', field: 'request', message: error.message });
-    deps.logger.error({ err: error, method: c.req.method, path: c.req.path }, 'admin request failed');
+    try {
+      deps.logger.error({ err: error, method: c.req.method, path: c.req.path }, 'admin request failed');
+    } catch {
+      // the answer below does not depend on the log
+    }
     return problem(500, { error: 'internal', message: 'internal error (logged)' });
   });
   return app;
