@@ -50,6 +50,8 @@ function parse(bytes: Buffer, closed: boolean): RawAnswer | null {
   const end = bytes.indexOf('\r\n\r\n');
   if (end === -1) return null;
   const [statusLine = '', ...lines] = bytes.subarray(0, end).toString('latin1').split('\r\n');
+  // An interim answer (100 Continue) comes before the real one.
+  if (/^HTTP\/1\.[01] 1\d\d /.test(statusLine)) return parse(bytes.subarray(end + 4), closed);
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
