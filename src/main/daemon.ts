@@ -1,6 +1,8 @@
 import type { Sweeper } from '../app/ledger-api.js';
 import type { Logger } from '../app/ports.js';
 import { createAdminApp, type AdminServices } from '../adapters/http/admin-app.js';
+import { requireValidToken } from '../adapters/http/auth.js';
+import { parseAllowedHosts, servedHosts, type ServedHosts } from '../adapters/http/hosts.js';
 import { listen } from '../adapters/http/server.js';
 import { meteredStore } from '../adapters/metrics/metered-store.js';
 import { createMetrics } from '../adapters/metrics/metrics.js';
@@ -12,6 +14,8 @@ export type DaemonSettings = {
   readonly host: string;
   readonly token: string | null;
   readonly logger: Logger;
+  /** Host names (or host:port) the API answers to besides loopback and HOST; default: DELEGATIONS_ALLOWED_HOSTS. */
+  readonly allowedHosts?: string | undefined;
 };
 
 const LOOPBACK = '127.0.0.1';
@@ -26,12 +30,18 @@ const SHUTDOWN = 'shutting down: refusing new requests, letting the sweep in pro
  */
 export async function runDaemon(settings: DaemonSettings): Promise<number> {
   const { logger, token, choice } = settings;
+  // Refused before anything starts: a token no request can present, or a Host list that cannot be read.
+  if (token !== null) requireValidToken(token);
+  const extraHosts = parseAllowedHosts(settings.allowedHosts ?? process.env.DELEGATIONS_ALLOWED_HOSTS);
+  const host = listenHost(settings);
   const stop = stopSignal(logger);
   let ready: AdminServices | null = null;
+  let served: ServedHosts = servedHosts(host, settings.port, extraHosts);
   try {
     const metrics = createMetrics();
-    const app = createAdminApp({ services: () => ready, registry: metrics.registry, logger, token });
-    const server = await listen(app, { port: settings.port, host: listenHost(settings) });
+    const app = createAdminApp({ services: () => ready, registry: metrics.registry, logger, token, served: () => served });
+    const server = await listen(app, { port: settings.port, host });
+    served = servedHosts(host, server.port, extraHosts);
     logger.info({ url: server.url, store: describeStore(choice), auth: token !== null }, 'admin API listening');
     try {
       const services = await openServices(choice, { logger, decorateStore: meteredStore(metrics, logger) });

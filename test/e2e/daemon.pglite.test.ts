@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,12 +32,25 @@ describe('the daemon on embedded PGlite, without DELEGATIONS_ADMIN_TOKEN', () =>
 
     expect((await api(base, '/healthz')).body).toMatchObject({ status: 'ok', database: 'reachable', lastSweep: { scanned: 0 } });
     expect((await api(base, '/admin/delegations')).body).toEqual({ status: 'in_flight', limit: 100, count: 0, delegations: [] });
-    expect((await api(base, '/admin/delegations/stats')).body).toEqual(Object.fromEntries(STATUSES.map((status) => [status, 0])));
+    expect((await api(base, '/admin/stats')).body).toEqual(Object.fromEntries(STATUSES.map((status) => [status, 0])));
     expect((await api(base, '/admin/delegations?status=nope')).status).toBe(400);
     expect((await api(base, '/admin/delegations/nobody')).status).toBe(404);
     expect((await api(base, '/admin/delegations/nobody/retry', { method: 'POST' })).status).toBe(404);
     expect((await api(base, '/admin/delegations/nobody/cancel', { method: 'POST' })).status).toBe(404);
     expect((await api(base, '/metrics')).text).toContain('delegations_in_flight{status="queued"} 0');
+    // Issue 10 item 2: this default daemon (no token) applied a text/plain write from any site and answered any Host.
+    const crossSite = await fetch(`${base}/admin/delegations/nobody/cancel`, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example', 'content-type': 'text/plain' },
+      body: 'x',
+    });
+    expect(crossSite.status).toBe(403);
+    expect(await crossSite.json()).toMatchObject({ error: 'forbidden', field: 'origin' });
+    expect((await api(base, '/admin/delegations/nobody/cancel', { method: 'POST', body: 'reason=x', contentType: 'text/plain' })).status).toBe(415);
+    const rebound = await getWithHost(`${base}/admin/stats`, `rebound.example:${new URL(base).port}`);
+    expect(rebound.status).toBe(421);
+    expect(JSON.parse(rebound.body)).toMatchObject({ error: 'misdirected_request', field: 'host' });
+    expect((await getWithHost(`${base}/admin/stats`, `localhost:${new URL(base).port}`)).status).toBe(200);
 
     const rival = await runCli(['stats', '--data-dir', dataDir]);
     expect(rival.code).toBe(1);
@@ -64,3 +78,16 @@ describe('the daemon on embedded PGlite, without DELEGATIONS_ADMIN_TOKEN', () =>
     });
   });
 });
+
+/** fetch may not set Host; node:http may, as a page on a rebound name would send it. */
+function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -35,7 +35,7 @@ describe.concurrent('the daemon on PostgreSQL', () => {
 
       for (const [method, path] of [
         ['GET', '/admin/delegations'],
-        ['GET', '/admin/delegations/stats'],
+        ['GET', '/admin/stats'],
         ['GET', `/admin/delegations/${CASES.stuck}`],
         ['POST', `/admin/delegations/${CASES.stuck}/retry`],
         ['POST', `/admin/delegations/${CASES.queued}/cancel`],
@@ -77,7 +77,7 @@ describe.concurrent('the daemon on PostgreSQL', () => {
         expect(bad.body, query).toMatchObject({ error: 'bad_request', field });
       }
 
-      const stats = await api(base, '/admin/delegations/stats', { token: TOKEN });
+      const stats = await api(base, '/admin/stats', { token: TOKEN });
       expect(stats.body).toEqual({ queued: 1, dispatched: 0, in_progress: 1, stuck: 1, completed: 1, failed: 0, cancelled: 0 });
 
       const shown = await api(base, `/admin/delegations/${CASES.stuck}`, { token: TOKEN });

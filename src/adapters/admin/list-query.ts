@@ -13,12 +13,14 @@ export const statusFilterSchema = z.enum(STATUS_FILTERS, {
   error: (issue) => `unknown status ${JSON.stringify(issue.input)}; allowed: ${STATUS_FILTERS.join(', ')}`,
 });
 
-// Query strings and argv are text; the limit is coerced, then held to the ledger's own bounds.
-export const limitSchema = z.coerce
-  .number({ error: 'must be a whole number' })
-  .int({ error: 'must be a whole number' })
-  .min(1, { error: `must be between 1 and ${MAX_LIST_LIMIT}` })
-  .max(MAX_LIST_LIMIT, { error: `must be between 1 and ${MAX_LIST_LIMIT}` });
+const RANGE = `must be between 1 and ${MAX_LIST_LIMIT}`;
+
+// Query strings and argv are text. Only decimal digits: Number() would also take 0x10, 1e3, +5, ' 5' and ''.
+export const limitSchema = z
+  .string({ error: 'must be a whole number' })
+  .regex(/^[0-9]+$/, { error: 'must be a whole number' })
+  .transform(Number)
+  .pipe(z.number().min(1, { error: RANGE }).max(MAX_LIST_LIMIT, { error: RANGE }));
 
 export const listQuerySchema = z.strictObject({
   status: statusFilterSchema.default(DEFAULT_STATUS_FILTER),

@@ -6,15 +6,35 @@ import type { Logger } from '../../app/ports.js';
 const QUIET_PATHS = new Set(['/healthz', '/metrics']);
 const DELEGATION_PATH = /^\/admin\/delegations\/([^/]+)/;
 
-/** One line per request; requests about one delegation carry its id. */
+/**
+ * One line per request; requests about one delegation carry its id. The line
+ * is written after the answer is decided, so nothing in it may throw: a
+ * logger that failed once turned an applied cancel into a 500.
+ */
 export function requestLog(logger: Logger): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now();
-    await next();
-    const id = DELEGATION_PATH.exec(c.req.path)?.[1];
-    const delegationId = id === undefined || id === 'stats' ? undefined : decodeURIComponent(id);
-    const fields = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), delegationId };
-    if (QUIET_PATHS.has(c.req.path)) logger.debug(fields, 'admin request');
-    else logger.info(fields, 'admin request');
+    try {
+      await next();
+    } finally {
+      try {
+        const path = c.req.path;
+        const fields = { method: c.req.method, path, status: c.res.status, ms: Math.round(performance.now() - started), delegationId: delegationIdOf(path) };
+        if (QUIET_PATHS.has(path)) logger.debug(fields, 'admin request');
+        else logger.info(fields, 'admin request');
+      } catch {
+        // A log line is not worth the answer: the request stands as answered.
+      }
+    }
   };
+}
+
+function delegationIdOf(path: string): string | undefined {
+  const id = DELEGATION_PATH.exec(path)?.[1];
+  if (id === undefined) return undefined;
+  try {
+    return decodeURIComponent(id);
+  } catch {
+    return id; // the path guard has refused it already; log it as sent
+  }
 }
