@@ -6,7 +6,16 @@ export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../../bin/delegations.js', import.meta.url));
 
 // Whatever the shell running the tests has set must not steer the processes under test.
-const INHERITED_OUT = ['DATABASE_URL', 'DELEGATIONS_ADMIN_TOKEN', 'PORT', 'HOST', 'LOG_LEVEL', 'DELEGATION_SWEEPER_INTERVAL_S', 'DELEGATION_STUCK_THRESHOLD_S'];
+const INHERITED_OUT = [
+  'DATABASE_URL',
+  'DELEGATIONS_ADMIN_TOKEN',
+  'PORT',
+  'HOST',
+  'LOG_LEVEL',
+  'DELEGATION_SWEEPER_INTERVAL_S',
+  'DELEGATION_STUCK_THRESHOLD_S',
+  'DELEGATIONS_ALLOWED_HOSTS',
+];
 
 export type Env = Record<string, string | undefined>;
 

@@ -4,8 +4,8 @@ import type { BodyLimits } from '../../../src/adapters/http/body.js';
 import { type HostEntry, servedHosts } from '../../../src/adapters/http/hosts.js';
 import { listen, type RunningServer } from '../../../src/adapters/http/server.js';
 import type { Logger } from '../../../src/app/ports.js';
-import { TOKENS } from '../../../src/app/tokens.js';
-import { createDelegations, type Delegations } from '../../../src/index.js';
+import { openDelegations } from '../../../src/delegations.js';
+import type { WiredDelegations as Delegations } from '../../../src/wiring.js';
 
 /** Ids of the seeded delegations: one per status an operator acts on, plus ids that look like routes or escapes. */
 export const IDS = { queued: 'q-1', running: 'r-1', stuck: 's-1', done: 'd-1', stats: 'stats', percent: '50%' } as const;
@@ -42,10 +42,10 @@ export async function adminFixture(options: FixtureOptions = {}): Promise<AdminF
   const logs: LogLine[] = [];
   const recording = recordingLogger(logs);
   const logger = options.logger ?? recording;
-  const delegations = await createDelegations({ store: 'memory', logger: recording });
+  const delegations = await openDelegations({ store: 'memory', logger: recording });
   if (options.seed !== false) await seed(delegations);
-  const { ledger, sweeper, container } = delegations;
-  const services = { ledger, sweeper, clock: container.get(TOKENS.Clock) };
+  const { ledger, sweeper, clock } = delegations;
+  const services = { ledger, sweeper, clock };
   const port = options.port ?? (() => PORT);
   const app = createAdminApp({
     services: () => services,
