@@ -49,19 +49,27 @@ export function cliLogger(defaultLevel: 'info' | 'warn', env: Env = process.env)
 export type OpenOptions = ConfigOverrides & { readonly logger: Logger };
 
 /** Opens (and migrates) the chosen store; PGlite holds its data-directory lock until close. */
-export async function openStore(choice: StoreChoice, options: OpenOptions): Promise<Delegations> {
+export async function openStore(choice: StoreChoice, options: OpenOptions, env: Env = process.env): Promise<Delegations> {
+  const database = await databaseEnv(choice, env);
   try {
     // Loaded here, not at the top: --help and usage errors then answer without loading the database drivers.
     const { createDelegations } = await import('../../delegations.js');
     const delegations =
       choice.kind === 'postgres'
-        ? await createDelegations({ ...options, store: 'postgres', connectionString: choice.connectionString })
-        : await createDelegations({ ...options, store: 'pglite', dataDir: choice.dataDir });
+        ? await createDelegations({ ...options, ...database, store: 'postgres', connectionString: choice.connectionString })
+        : await createDelegations({ ...options, ...database, store: 'pglite', dataDir: choice.dataDir });
     return delegations;
   } catch (error) {
     if (error instanceof DataDirectoryInUseError) throw new CommandFailed(error.message);
     throw new Error(`cannot open ${describeStore(choice)}`, { cause: error });
   }
+}
+
+/** DELEGATIONS_SCHEMA and the other database settings; PGlite takes only the schema. */
+export async function databaseEnv(choice: StoreChoice, env: Env = process.env) {
+  const { databaseOptionsFromEnv } = await import('../drizzle/database-env.js');
+  const { schema, ...postgres } = databaseOptionsFromEnv(env);
+  return choice.kind === 'postgres' ? { schema, ...postgres } : { schema };
 }
 
 /** Runs `work` on an open store and always closes it. */
