@@ -59,9 +59,10 @@ export async function connectPostgres(options: PostgresConnectionOptions): Promi
     tables,
     db: drizzlePg(pool, { schema: relational(tables) }) as unknown as DrizzleDb,
     notifications: postgresNotifications(pool, tables.schema),
-    close: async () => {
+    // Once: a second close (the store's, then the host's) must not fail on an ended pool.
+    close: once(async () => {
       if (owned) await pool.end();
-    },
+    }),
   };
 }
 
@@ -88,11 +89,19 @@ export async function openPglite(options: PgliteConnectionOptions): Promise<Conn
     client: opened,
     tables,
     db: drizzlePglite(opened, { schema: relational(tables) }) as unknown as DrizzleDb,
-    close: () => opened.close().finally(release),
+    close: once(() => opened.close().finally(release)),
   };
 }
 
 /** The tables for drizzle's relational queries (a host's transactional handler may use them). */
 function relational({ delegations, delegationEvents, delegationSubscriptions }: LedgerTables) {
   return { delegations, delegationEvents, delegationSubscriptions };
+}
+
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= close();
+    return closing;
+  };
 }
