@@ -30,6 +30,10 @@ type DatabaseOptions = CommonOptions & {
   readonly migrate?: boolean | undefined;
   /** Rows one sweep statement moves at most (default 25,000). */
   readonly sweepBatchSize?: number | undefined;
+  /** The PostgreSQL schema that holds the tables (default public; created by the migrations when missing). */
+  readonly schema?: string | undefined;
+  /** Named prepared statements (default true); false behind a pooler in transaction mode (PgBouncer before 1.21). */
+  readonly preparedStatements?: boolean | undefined;
 };
 
 /** A PostgreSQL server: a connection string, or a host's own pg.Pool (left open by close()). */
@@ -38,6 +42,10 @@ export type PostgresStoreOptions = DatabaseOptions & {
   readonly connectionString?: string | undefined;
   readonly pool?: pg.Pool | undefined;
   readonly poolSize?: number | undefined;
+  /** Server-side limit on a statement or lock wait, and (a second later) the client's (default 30,000). */
+  readonly statementTimeoutMs?: number | undefined;
+  /** Limit on opening a connection or waiting for one from the pool (default 10,000). */
+  readonly connectTimeoutMs?: number | undefined;
 };
 
 /** Embedded PGlite: persisted in `dataDir`, or in memory when none is given. */

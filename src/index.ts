@@ -37,7 +37,9 @@ export { DrizzleEventFeed } from './adapters/drizzle/event-feed.js';
 export type { DrizzleDb } from './adapters/drizzle/db.js';
 export { connectPostgres, openPglite, type Connection } from './adapters/drizzle/connections.js';
 export { DataDirectoryInUseError } from './adapters/drizzle/pglite-lock.js';
-export { migratePostgres, migratePglite, MIGRATIONS_FOLDER } from './adapters/drizzle/migrate.js';
+export { migratePostgres, migratePglite, MIGRATIONS_FOLDER, MIGRATIONS_TABLE, type MigrateOptions } from './adapters/drizzle/migrate.js';
+export { ledgerTables, DEFAULT_SCHEMA, type LedgerTables } from './adapters/drizzle/schema/tables.js';
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS, type TimeoutOptions } from './adapters/drizzle/timeouts.js';
 export { migrate } from './migrate.js';
 export * as schema from './adapters/drizzle/schema/index.js';
 export {

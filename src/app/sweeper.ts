@@ -5,6 +5,8 @@ import type { LastSweep, Sweeper, SweepResult } from './ledger-api.js';
 import type { Clock, DelegationStore, Logger } from './ports.js';
 import { TOKENS } from './tokens.js';
 
+const FAILED: SweepResult = { deadlineFailures: 0, stuckMarked: 0, errors: 1, scanned: 0 };
+
 @injectable()
 export class SweeperService implements Sweeper {
   private graceFrom: Date | null = null;
@@ -46,12 +48,17 @@ export class SweeperService implements Sweeper {
     return this.running;
   }
 
-  /** One pass. Never throws: a failure is logged and counted in `errors`. */
+  /**
+   * One pass. Never throws: a failure is logged and counted in `errors`, and so is a
+   * pass still running after one interval (the store stalled: a frozen database), which
+   * resolves then as failed while the store call is left to end on its own.
+   */
   sweep(): Promise<SweepResult> {
-    const pass = this.pass();
+    const state = { overran: false };
+    const pass = this.pass(state);
     this.inProgress.add(pass);
     void pass.finally(() => this.inProgress.delete(pass));
-    return pass;
+    return this.withinInterval(pass, state);
   }
 
   /** Starts the loop: boot grace counts from here, and the first sweep runs at once. */
@@ -77,27 +84,50 @@ export class SweeperService implements Sweeper {
   }
 
   private async tick(): Promise<void> {
-    await this.sweep();
+    // Sweeps of the loop never overlap: one still running (past its interval) costs this turn, counted as failed.
+    if (this.inProgress.size > 0) this.countFailure('sweep skipped: the previous sweep is still running', {});
+    else await this.sweep();
     if (!this.running) return;
     // A timeout chain rather than an interval: sweeps never overlap, however slow one is.
     this.timer = setTimeout(() => void this.tick(), this.intervalMs);
     this.timer.unref();
   }
 
-  private async pass(): Promise<SweepResult> {
+  private async pass(state: { overran: boolean }): Promise<SweepResult> {
     try {
       const now = await this.clock.now();
       this.graceFrom ??= now;
       const result = await this.sweepAt(now);
       this.last = { at: now, result };
+      if (state.overran) this.logger.warn({ ...result }, 'a sweep that overran its interval finished late');
+      else this.runs += 1;
       return result;
     } catch (error) {
-      this.failures += 1;
-      this.logger.error({ err: error }, 'sweep failed');
-      return { deadlineFailures: 0, stuckMarked: 0, errors: 1, scanned: 0 };
-    } finally {
-      this.runs += 1;
+      // An overrun pass was counted when it overran.
+      if (state.overran) this.logger.error({ err: error }, 'a sweep that overran its interval failed');
+      else this.countFailure('sweep failed', { err: error });
+      return { ...FAILED };
     }
+  }
+
+  private withinInterval(pass: Promise<SweepResult>, state: { overran: boolean }): Promise<SweepResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<SweepResult>((resolve) => {
+      timer = setTimeout(() => {
+        state.overran = true;
+        this.countFailure('sweep overran its interval; counted as failed', { intervalMs: this.intervalMs });
+        resolve({ ...FAILED });
+      }, this.intervalMs);
+      timer.unref();
+    });
+    return Promise.race([pass, overrun]).finally(() => clearTimeout(timer));
+  }
+
+  /** Every pass ends counted once: ok here in pass(), failed (overran, skipped or thrown) here. */
+  private countFailure(message: string, fields: Record<string, unknown>): void {
+    this.failures += 1;
+    this.runs += 1;
+    this.logger.error(fields, message);
   }
 
   private async sweepAt(now: Date): Promise<SweepResult> {

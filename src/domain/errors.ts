@@ -37,3 +37,48 @@ export class DelegationExistsError extends DelegationError {
 export class ConfigurationError extends DelegationError {
   override readonly name = 'ConfigurationError';
 }
+
+export type DatabaseErrorKind = 'unavailable' | 'timeout' | 'conflict' | 'rejected';
+
+/**
+ * The database failed a call. The message names the kind and the code, never the
+ * statement or its values (they may hold a caller's data), and nothing that holds
+ * them is kept as a cause. `rejected`: the server refused the statement itself.
+ */
+export class DatabaseError extends DelegationError {
+  override readonly name: string = 'DatabaseError';
+  constructor(
+    readonly kind: DatabaseErrorKind,
+    /** The SQLSTATE the server answered with, when it answered. */
+    readonly sqlState: string | undefined,
+    message: string,
+    /** The SQLSTATE, or the system's error code (ECONNREFUSED) when the server was never reached. */
+    readonly code: string | undefined = sqlState,
+  ) {
+    super(message);
+  }
+}
+
+/** The server cannot be reached or dropped the connection (refused, reset, shutting down, too many clients). */
+export class DatabaseUnavailableError extends DatabaseError {
+  override readonly name = 'DatabaseUnavailableError';
+  constructor(sqlState: string | undefined, message: string, code: string | undefined = sqlState) {
+    super('unavailable', sqlState, message, code);
+  }
+}
+
+/** A call ran past its time limit (statement, lock wait, or no answer at all); a write's outcome is unknown. */
+export class DatabaseTimeoutError extends DatabaseError {
+  override readonly name = 'DatabaseTimeoutError';
+  constructor(sqlState: string | undefined, message: string, code: string | undefined = sqlState) {
+    super('timeout', sqlState, message, code);
+  }
+}
+
+/** The transaction lost to a concurrent one (serialization failure, deadlock); nothing was written, a retry may pass. */
+export class DatabaseConflictError extends DatabaseError {
+  override readonly name = 'DatabaseConflictError';
+  constructor(sqlState: string | undefined, message: string) {
+    super('conflict', sqlState, message);
+  }
+}

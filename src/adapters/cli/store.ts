@@ -50,27 +50,43 @@ export function cliLogger(defaultLevel: 'info' | 'warn', env: Env = process.env)
 export type OpenOptions = ConfigOverrides & { readonly logger: Logger };
 
 /** Opens (and migrates) the chosen store; PGlite holds its data-directory lock until close. */
-export function openStore(choice: StoreChoice, options: OpenOptions): Promise<Delegations> {
+export function openStore(choice: StoreChoice, options: OpenOptions, env: Env = process.env): Promise<Delegations> {
   // Loaded here, not at the top: --help and usage errors then answer without loading the database drivers.
-  return opening(choice, async (store) => (await import('../../delegations.js')).createDelegations({ ...options, ...store }));
+  return opening(choice, env, async (store) => (await import('../../delegations.js')).createDelegations({ ...options, ...store }));
 }
 
 /** The same, with the store and clock in reach and the store decorated: the daemon's wiring. */
-export function openServices(choice: StoreChoice, options: OpenOptions & Pick<WiringOptions, 'decorateStore'>): Promise<WiredDelegations> {
-  return opening(choice, async (store) => (await import('../../delegations.js')).openDelegations({ ...options, ...store }));
+export function openServices(
+  choice: StoreChoice,
+  options: OpenOptions & Pick<WiringOptions, 'decorateStore'>,
+  env: Env = process.env,
+): Promise<WiredDelegations> {
+  return opening(choice, env, async (store) => (await import('../../delegations.js')).openDelegations({ ...options, ...store }));
 }
 
-type StoreOption = { readonly store: 'postgres'; readonly connectionString: string } | { readonly store: 'pglite'; readonly dataDir: string };
+type DatabaseSettings = Awaited<ReturnType<typeof databaseEnv>>;
+type StoreOption = DatabaseSettings &
+  ({ readonly store: 'postgres'; readonly connectionString: string } | { readonly store: 'pglite'; readonly dataDir: string });
 
-async function opening<T>(choice: StoreChoice, open: (store: StoreOption) => Promise<T>): Promise<T> {
+async function opening<T>(choice: StoreChoice, env: Env, open: (store: StoreOption) => Promise<T>): Promise<T> {
+  const database = await databaseEnv(choice, env);
   try {
     return await open(
-      choice.kind === 'postgres' ? { store: 'postgres', connectionString: choice.connectionString } : { store: 'pglite', dataDir: choice.dataDir },
+      choice.kind === 'postgres'
+        ? { ...database, store: 'postgres', connectionString: choice.connectionString }
+        : { ...database, store: 'pglite', dataDir: choice.dataDir },
     );
   } catch (error) {
     if (error instanceof DataDirectoryInUseError) throw new CommandFailed(error.message);
     throw new Error(`cannot open ${describeStore(choice)}`, { cause: error });
   }
+}
+
+/** DELEGATIONS_SCHEMA and the other database settings; PGlite takes only the schema. */
+export async function databaseEnv(choice: StoreChoice, env: Env = process.env) {
+  const { databaseOptionsFromEnv } = await import('../drizzle/database-env.js');
+  const { schema, ...postgres } = databaseOptionsFromEnv(env);
+  return choice.kind === 'postgres' ? { schema, ...postgres } : { schema };
 }
 
 /** Runs `work` on an open store and always closes it. */

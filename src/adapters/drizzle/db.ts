@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { SQLWrapper } from 'drizzle-orm';
 import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import { guarded } from './database-errors.js';
 import type * as schema from './schema/index.js';
 
 /** The one database type both drivers share (node-postgres and PGlite). */
@@ -8,29 +10,51 @@ export type DrizzleDb = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export type Row = Record<string, unknown>;
 
-/** Runs a statement and returns its rows, whichever driver answers. */
-export async function query(db: DrizzleDb, statement: SQLWrapper): Promise<Row[]> {
-  const result = (await db.execute(statement)) as unknown as { rows: Row[] };
-  return result.rows;
+/** Runs a statement and returns its rows, whichever driver answers; failures come back typed. */
+export function query(db: DrizzleDb, statement: SQLWrapper): Promise<Row[]> {
+  return guarded(async () => ((await db.execute(statement)) as unknown as { rows: Row[] }).rows);
 }
+
+/** Runs one of the store's hand-written statements. */
+export type StatementRunner = (statement: SQLWrapper) => Promise<Row[]>;
 
 const dialect = new PgDialect();
 
 /**
- * The same, as a named prepared statement: PostgreSQL parses and plans it once per
- * connection rather than on every call. For the statements every transition and
- * heartbeat runs: parsing and planning the append's CTE cost the server 0.55 ms a
- * call, more than running it. The name is a digest of the text, so one name never
- * stands for two texts. PGlite ignores the name.
+ * Hand-written statements as named prepared statements: PostgreSQL parses and plans
+ * each once per connection rather than on every call. For the statements every
+ * transition and heartbeat runs: parsing and planning the append's CTE cost the
+ * server 0.55 ms a call, more than running it. drizzle names only its query
+ * builder's statements, so these go to the node-postgres pool behind the handle
+ * (`$client`, drizzle's public handle on its driver). Unnamed when `prepared` is
+ * false (a pooler in transaction mode) and on PGlite, which has no use for names.
  */
-export async function queryPrepared(db: DrizzleDb, statement: SQLWrapper): Promise<Row[]> {
-  const built = dialect.sqlToQuery(statement.getSQL());
-  const result = (await db._.session.prepareQuery(built, undefined, statementName(built.sql), false).execute()) as unknown as { rows: Row[] };
-  return result.rows;
+export function statementRunner(db: DrizzleDb, prepared: boolean): StatementRunner {
+  const client = (db as { $client?: unknown }).$client;
+  if (!prepared || !(client instanceof pg.Pool)) return (statement) => query(db, statement);
+  const pool = client;
+  return (statement) => {
+    const built = dialect.sqlToQuery(statement.getSQL());
+    return guarded(async () => (await pool.query({ name: statementName(built.sql), text: built.sql, values: built.params })).rows);
+  };
+}
+
+/** A query-builder statement with placeholders, the way both modes share it. */
+type Preparable<R> = {
+  toSQL(): { sql: string };
+  prepare(name: string): { execute(values?: Record<string, unknown>): Promise<R> };
+  execute(values?: Record<string, unknown>): Promise<R>;
+};
+
+/** A query-builder read, prepared once under a name of its text (or left unnamed); failures come back typed. */
+export function preparedRead<R>(builder: Preparable<R>, prepared: boolean): (values?: Record<string, unknown>) => Promise<R> {
+  const statement = prepared ? builder.prepare(statementName(builder.toSQL().sql)) : builder;
+  return (values) => guarded(() => statement.execute(values));
 }
 
 // A handful of texts ever get here (one per call site and number of events), so the
 // digests are kept: hashing 2 KB of SQL on every call was 3% of a transition's CPU.
+// The name is a digest of the text, so one name never stands for two texts, in any schema.
 const names = new Map<string, string>();
 
 function statementName(text: string): string {

@@ -7,9 +7,18 @@ import type { Connection } from './connections.js';
 import { DatabaseClock } from './database-clock.js';
 import { DrizzleDelegationStore } from './drizzle-store.js';
 import { DrizzleEventFeed } from './event-feed.js';
+import { ledgerTables } from './schema/tables.js';
+
+export type DrizzleModuleOptions = {
+  readonly clock?: Clock | undefined;
+  readonly sweepBatchSize?: number | undefined;
+  /** Named prepared statements (default true); false behind a pooler in transaction mode. */
+  readonly preparedStatements?: boolean | undefined;
+};
 
 /** The Drizzle adapter family over an open connection; the database's clock unless a clock is given. */
-export function drizzleModule(connection: Connection, options: { clock?: Clock | undefined; sweepBatchSize?: number | undefined } = {}): ContainerModule {
+export function drizzleModule(connection: Connection, options: DrizzleModuleOptions = {}): ContainerModule {
+  const tables = connection.tables ?? ledgerTables();
   return new ContainerModule(({ bind }) => {
     const appended = new ChangeSignal();
     const onEventsAppended = () => {
@@ -17,13 +26,19 @@ export function drizzleModule(connection: Connection, options: { clock?: Clock |
       connection.notifications?.announce();
     };
     bind(TOKENS.Store).toConstantValue(
-      new DrizzleDelegationStore(connection.db, { sweepBatchSize: options.sweepBatchSize, onClose: () => connection.close(), onEventsAppended }),
+      new DrizzleDelegationStore(connection.db, {
+        tables,
+        preparedStatements: options.preparedStatements,
+        sweepBatchSize: options.sweepBatchSize,
+        onClose: () => connection.close(),
+        onEventsAppended,
+      }),
     );
     bind(TOKENS.Clock).toConstantValue(options.clock ?? new DatabaseClock(connection.db));
     bind(TOKENS.EventFeed)
       .toDynamicValue((context) => {
         const logger = context.get(TOKENS.Logger, { optional: true }) ?? silentLogger;
-        return new DrizzleEventFeed(connection.db, appended, connection.notifications, logger);
+        return new DrizzleEventFeed(connection.db, appended, connection.notifications, logger, tables);
       })
       .inSingletonScope();
   });

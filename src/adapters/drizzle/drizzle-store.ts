@@ -3,7 +3,6 @@ import {
   ConcurrencyError,
   DEADLINE_EXCEEDED,
   staleDetail,
-  STATUSES,
   type Delegation,
   type DelegationEvent,
   type Status,
@@ -11,12 +10,18 @@ import {
   type SweepPolicy,
 } from '../../domain/index.js';
 import type { AppendRequest, DelegationStore, DueDelegation, HeartbeatWrite, InsertResult, ListQuery, StreamSnapshot, SweepTally } from '../../app/ports.js';
-import { query, queryPrepared, type DrizzleDb, type Row } from './db.js';
+import { query, statementRunner, type DrizzleDb, type Row, type StatementRunner } from './db.js';
 import { DELEGATION_COLUMNS, delegationColumns, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
-import { arrayLiteral, jsonb, textList, ts, tsOrNull } from './sql-values.js';
+import { ledgerTables, type LedgerTables } from './schema/tables.js';
+import { parsed, StoreReads } from './store-reads.js';
+import { arrayLiteral, jsonb, ts, tsOrNull } from './sql-values.js';
 import { findDueStatement, sweepStatement } from './sweep-sql.js';
 
 export type DrizzleStoreOptions = {
+  /** The tables' schema (default: public); see ledgerTables. */
+  readonly tables?: LedgerTables | undefined;
+  /** Named prepared statements (default true); off for a pooler in transaction mode (PgBouncer before 1.21). */
+  readonly preparedStatements?: boolean | undefined;
   /** Rows one sweep statement moves at most; only a very large backlog needs a second statement. */
   readonly sweepBatchSize?: number | undefined;
   /** Called by close(): ends the connection the store owns (nothing for a host's pool). */
@@ -28,20 +33,28 @@ export type DrizzleStoreOptions = {
 /** The store on PostgreSQL or PGlite through one Drizzle code path. Every write is one statement. */
 export class DrizzleDelegationStore implements DelegationStore {
   private readonly sweepBatchSize: number;
+  private readonly tables: LedgerTables;
+  private readonly run: StatementRunner;
+  private readonly reads: StoreReads;
 
   constructor(
     readonly db: DrizzleDb,
     private readonly options: DrizzleStoreOptions = {},
   ) {
     this.sweepBatchSize = options.sweepBatchSize ?? 25_000;
+    this.tables = options.tables ?? ledgerTables();
+    const prepared = options.preparedStatements ?? true;
+    this.run = statementRunner(db, prepared);
+    this.reads = new StoreReads(db, this.tables, prepared);
   }
 
   async insert(delegation: Delegation, event: DelegationEvent): Promise<InsertResult> {
     const d = delegation;
-    const rows = await queryPrepared(
-      this.db,
+    const { delegations, delegationEvents } = this.tables;
+    // Hand-written: the row and its first event in one statement (a CTE the query builder cannot chain).
+    const rows = await this.run(
       sql`WITH inserted AS (
-        INSERT INTO delegations (delegation_id, caller_id, callee_id, task_preview, status, attempt, version,
+        INSERT INTO ${delegations} (delegation_id, caller_id, callee_id, task_preview, status, attempt, version,
           last_heartbeat, active_since, deadline, heartbeat_timeout_ms, progress, result_preview, error_detail,
           idempotency_key, created_at, updated_at)
         VALUES (${d.delegationId}, ${d.callerId}, ${d.calleeId}, ${d.taskPreview}, ${d.status}, ${d.attempt}, ${d.version},
@@ -50,7 +63,7 @@ export class DrizzleDelegationStore implements DelegationStore {
         ON CONFLICT DO NOTHING
         RETURNING delegation_id
       )
-      INSERT INTO delegation_events (delegation_id, version, attempt, type, from_status, to_status, actor, details, occurred_at)
+      INSERT INTO ${delegationEvents} (delegation_id, version, attempt, type, from_status, to_status, actor, details, occurred_at)
       SELECT delegation_id, 1, ${event.attempt}, ${event.type}, ${event.fromStatus}, ${event.toStatus}, ${event.actor},
         ${jsonb(event.data)}, ${ts(event.occurredAt)}
       FROM inserted
@@ -69,10 +82,11 @@ export class DrizzleDelegationStore implements DelegationStore {
         sql`(${event.delegationId}::text, ${expectedVersion + index + 1}::int, ${event.attempt}::int, ${event.type}::text,
           ${event.fromStatus}::text, ${event.toStatus}::text, ${event.actor}::text, ${jsonb(event.data)}, ${ts(event.occurredAt)})`,
     );
-    const [row] = await queryPrepared(
-      this.db,
+    const { delegations, delegationEvents } = this.tables;
+    // Hand-written: the guarded move and its events in one statement, the hottest write of all.
+    const [row] = await this.run(
       sql`WITH moved AS (
-        UPDATE delegations SET status = ${next.status}, attempt = ${next.attempt}, version = ${next.version},
+        UPDATE ${delegations} SET status = ${next.status}, attempt = ${next.attempt}, version = ${next.version},
           active_since = ${tsOrNull(next.activeSince)}, result_preview = ${next.resultPreview},
           error_detail = ${next.errorDetail}, updated_at = ${ts(next.updatedAt)},
           last_heartbeat = CASE WHEN attempt = ${next.attempt} THEN GREATEST(last_heartbeat, ${tsOrNull(next.lastHeartbeat)})
@@ -82,7 +96,7 @@ export class DrizzleDelegationStore implements DelegationStore {
         WHERE delegation_id = ${request.delegationId} AND version = ${expectedVersion}
         RETURNING ${DELEGATION_COLUMNS}
       ), appended AS (
-        INSERT INTO delegation_events (delegation_id, version, attempt, type, from_status, to_status, actor, details, occurred_at)
+        INSERT INTO ${delegationEvents} (delegation_id, version, attempt, type, from_status, to_status, actor, details, occurred_at)
         SELECT e.* FROM moved, (VALUES ${sql.join(values, sql`, `)})
           AS e(delegation_id, version, attempt, type, from_status, to_status, actor, details, occurred_at)
         RETURNING ${EVENT_COLUMNS}
@@ -94,7 +108,7 @@ export class DrizzleDelegationStore implements DelegationStore {
       throw new ConcurrencyError(request.delegationId, expectedVersion);
     }
     this.options.onEventsAppended?.();
-    return { delegation: toDelegation(json(row.delegation) as Row), events: (json(row.events) as Row[]).map(toStoredEvent) };
+    return { delegation: toDelegation(parsed(row.delegation) as Row), events: (parsed(row.events) as Row[]).map(toStoredEvent) };
   }
 
   async recordHeartbeats(beats: readonly HeartbeatWrite[], now: Date): Promise<Delegation[]> {
@@ -102,9 +116,9 @@ export class DrizzleDelegationStore implements DelegationStore {
     const ids = arrayLiteral(beats.map((beat) => beat.delegationId));
     const attempts = arrayLiteral(beats.map((beat) => beat.attempt ?? null));
     const progress = arrayLiteral(beats.map((beat) => beat.progress));
-    const rows = await queryPrepared(
-      this.db,
-      sql`UPDATE delegations AS d SET
+    // Hand-written: a batch of beats as one set-based UPDATE over unnest (no builder form for UPDATE ... FROM unnest).
+    const rows = await this.run(
+      sql`UPDATE ${this.tables.delegations} AS d SET
           last_heartbeat = GREATEST(d.last_heartbeat, ${ts(now)}),
           progress = CASE WHEN b.progress IS NULL THEN d.progress ELSE GREATEST(d.progress, b.progress) END
         FROM (SELECT DISTINCT ON (id) * FROM unnest(${ids}::text[], ${attempts}::int[], ${progress}::float8[]) AS r(id, attempt, progress)) AS b
@@ -114,35 +128,24 @@ export class DrizzleDelegationStore implements DelegationStore {
     return rows.map(toDelegation);
   }
 
-  async load(delegationId: string): Promise<Delegation | null> {
-    const [row] = await queryPrepared(this.db, sql`SELECT ${DELEGATION_COLUMNS} FROM delegations WHERE delegation_id = ${delegationId}`);
-    return row === undefined ? null : toDelegation(row);
+  load(delegationId: string): Promise<Delegation | null> {
+    return this.reads.load(delegationId);
   }
 
-  async history(delegationId: string): Promise<StoredEvent[]> {
-    const rows = await query(this.db, sql`SELECT ${EVENT_COLUMNS} FROM delegation_events WHERE delegation_id = ${delegationId} ORDER BY version`);
-    return rows.map(toStoredEvent);
+  history(delegationId: string): Promise<StoredEvent[]> {
+    return this.reads.history(delegationId);
   }
 
-  async list(q: ListQuery): Promise<Delegation[]> {
-    if (q.statuses.length === 0) return [];
-    const rows = await query(
-      this.db,
-      sql`SELECT ${DELEGATION_COLUMNS} FROM delegations WHERE status IN (${textList(q.statuses)})
-        ORDER BY created_at DESC, delegation_id LIMIT ${q.limit}`,
-    );
-    return rows.map(toDelegation);
+  list(q: ListQuery): Promise<Delegation[]> {
+    return this.reads.list(q);
   }
 
-  async countByStatus(): Promise<Record<Status, number>> {
-    const rows = await query(this.db, sql`SELECT status, count(*) AS n FROM delegations GROUP BY status`);
-    const counts = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
-    for (const row of rows) counts[row.status as Status] = Number(row.n);
-    return counts;
+  countByStatus(): Promise<Record<Status, number>> {
+    return this.reads.countByStatus();
   }
 
   async findDue(now: Date, policy: SweepPolicy): Promise<DueDelegation[]> {
-    const rows = await query(this.db, findDueStatement(now, policy));
+    const rows = await query(this.db, findDueStatement(this.tables, now, policy));
     return rows.map((row) => ({
       delegationId: String(row.delegationId),
       verdict: row.pastDeadline
@@ -155,8 +158,8 @@ export class DrizzleDelegationStore implements DelegationStore {
     const events: StoredEvent[] = [];
     let scanned = 0;
     for (;;) {
-      const [row] = await query(this.db, sweepStatement(now, policy, actor, this.sweepBatchSize));
-      const batch = (json(row?.events) as Row[]).map(toStoredEvent);
+      const [row] = await query(this.db, sweepStatement(this.tables, now, policy, actor, this.sweepBatchSize));
+      const batch = (parsed(row?.events) as Row[]).map(toStoredEvent);
       const found = Number(row?.scanned ?? 0);
       scanned += found;
       events.push(...batch);
@@ -168,23 +171,8 @@ export class DrizzleDelegationStore implements DelegationStore {
     return { deadlineFailures: count('failed'), stuckMarked: count('marked_stuck'), scanned, events };
   }
 
-  async scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]> {
-    const after = afterId === null ? sql`TRUE` : sql`delegation_id > ${afterId}`;
-    const rows = await query(this.db, sql`SELECT ${DELEGATION_COLUMNS} FROM delegations WHERE ${after} ORDER BY delegation_id LIMIT ${limit}`);
-    if (rows.length === 0) return [];
-    const delegationsById = rows.map(toDelegation);
-    const events = await query(
-      this.db,
-      sql`SELECT ${EVENT_COLUMNS} FROM delegation_events
-        WHERE delegation_id IN (${textList(delegationsById.map((d) => d.delegationId))}) ORDER BY position`,
-    );
-    const streams = new Map<string, StoredEvent[]>();
-    for (const event of events.map(toStoredEvent)) {
-      const stream = streams.get(event.delegationId) ?? [];
-      stream.push(event);
-      streams.set(event.delegationId, stream);
-    }
-    return delegationsById.map((delegation) => ({ delegation, events: streams.get(delegation.delegationId) ?? [] }));
+  scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]> {
+    return this.reads.scan(afterId, limit);
   }
 
   async close(): Promise<void> {
@@ -194,15 +182,8 @@ export class DrizzleDelegationStore implements DelegationStore {
   private async conflictOf(delegation: Delegation): Promise<InsertResult> {
     const byId = await this.load(delegation.delegationId);
     if (byId !== null) return { inserted: false, conflict: 'delegation_id', existing: byId };
-    const [row] = await query(
-      this.db,
-      sql`SELECT ${DELEGATION_COLUMNS} FROM delegations WHERE caller_id = ${delegation.callerId} AND idempotency_key = ${delegation.idempotencyKey}`,
-    );
-    if (row === undefined) throw new ConcurrencyError(delegation.delegationId, 0);
-    return { inserted: false, conflict: 'idempotency_key', existing: toDelegation(row) };
+    const byKey = delegation.idempotencyKey === null ? null : await this.reads.withIdempotencyKey(delegation.callerId, delegation.idempotencyKey);
+    if (byKey === null) throw new ConcurrencyError(delegation.delegationId, 0);
+    return { inserted: false, conflict: 'idempotency_key', existing: byKey };
   }
-}
-
-function json(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(value) : (value ?? []);
 }

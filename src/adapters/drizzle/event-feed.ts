@@ -5,6 +5,7 @@ import { AppendListener } from './append-listener.js';
 import type { DrizzleDb } from './db.js';
 import { lockCheckpoint, readCheckpoint, readSettledEvents, saveCheckpoint, startPosition } from './feed-sql.js';
 import type { DatabaseNotifications } from './notifications.js';
+import { ledgerTables, type LedgerTables } from './schema/tables.js';
 import { SettledPositions } from './settled-positions.js';
 
 /**
@@ -22,13 +23,14 @@ export class DrizzleEventFeed implements EventFeed {
     private readonly appended: ChangeSignal,
     notifications: DatabaseNotifications | undefined,
     logger: Logger,
+    private readonly tables: LedgerTables = ledgerTables(),
   ) {
     this.listener = notifications === undefined ? null : new AppendListener(notifications, appended, logger);
   }
 
   open(request: FeedRequest): FeedCursor {
     this.listener?.acquire();
-    return new DrizzleCursor(this.db, request, () => this.listener?.release() ?? Promise.resolve());
+    return new DrizzleCursor(this.db, this.tables, request, () => this.listener?.release() ?? Promise.resolve());
   }
 
   mark(): number {
@@ -47,10 +49,11 @@ class DrizzleCursor implements FeedCursor {
 
   constructor(
     private readonly db: DrizzleDb,
+    private readonly tables: LedgerTables,
     private readonly request: FeedRequest,
     private readonly onClose: () => Promise<void>,
   ) {
-    this.positions = new SettledPositions(db);
+    this.positions = new SettledPositions(db, tables);
   }
 
   async next(limit: number, handle: BatchHandler): Promise<BatchOutcome> {
@@ -58,10 +61,10 @@ class DrizzleCursor implements FeedCursor {
     if (this.request.transactional) return this.nextInTransaction(limit, handle, settled, unsettled);
     const after = await this.checkpoint();
     if (settled <= after) return { delivered: 0, checkpoint: after, more: false, unsettled };
-    const events = await readSettledEvents(this.db, after, settled, limit, this.request.types);
+    const events = await readSettledEvents(this.db, this.tables, after, settled, limit, this.request.types);
     if (events.length > 0) await handle(events, null);
     const target = checkpointAfter(events, limit, settled);
-    this.after = this.request.durable ? await saveCheckpoint(this.db, this.request.name, target) : target;
+    this.after = this.request.durable ? await saveCheckpoint(this.db, this.tables, this.request.name, target) : target;
     return { delivered: events.length, checkpoint: this.after, more: events.length === limit, unsettled };
   }
 
@@ -73,11 +76,11 @@ class DrizzleCursor implements FeedCursor {
   private nextInTransaction(limit: number, handle: BatchHandler, settled: number, unsettled: boolean): Promise<BatchOutcome> {
     return this.db.transaction(async (tx) => {
       // The row lock also makes a second consumer of the same name wait for this batch.
-      const after = await lockCheckpoint(tx, this.request.name, this.request.startAfter);
+      const after = await lockCheckpoint(tx, this.tables, this.request.name, this.request.startAfter);
       if (settled <= after) return { delivered: 0, checkpoint: after, more: false, unsettled };
-      const events = await readSettledEvents(tx, after, settled, limit, this.request.types);
+      const events = await readSettledEvents(tx, this.tables, after, settled, limit, this.request.types);
       if (events.length > 0) await handle(events, tx);
-      const checkpoint = await saveCheckpoint(tx, this.request.name, checkpointAfter(events, limit, settled));
+      const checkpoint = await saveCheckpoint(tx, this.tables, this.request.name, checkpointAfter(events, limit, settled));
       return { delivered: events.length, checkpoint, more: events.length === limit, unsettled };
     });
   }
@@ -85,8 +88,8 @@ class DrizzleCursor implements FeedCursor {
   private async checkpoint(): Promise<number> {
     if (this.after !== null) return this.after;
     this.after = this.request.durable
-      ? await readCheckpoint(this.db, this.request.name, this.request.startAfter)
-      : await startPosition(this.db, this.request.startAfter);
+      ? await readCheckpoint(this.db, this.tables, this.request.name, this.request.startAfter)
+      : await startPosition(this.db, this.tables, this.request.startAfter);
     return this.after;
   }
 }

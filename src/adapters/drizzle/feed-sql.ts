@@ -2,15 +2,17 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { EventType, StoredEvent } from '../../domain/index.js';
 import { query, type DrizzleDb } from './db.js';
 import { EVENT_COLUMNS, toStoredEvent } from './rows.js';
+import { eventsRelation, type LedgerTables } from './schema/tables.js';
 import { textList } from './sql-values.js';
 
-const HEAD = sql`coalesce(pg_sequence_last_value(pg_get_serial_sequence('delegation_events', 'position')::regclass), 0)`;
+const head = (tables: LedgerTables) => sql`coalesce(pg_sequence_last_value(pg_get_serial_sequence(${eventsRelation(tables)}, 'position')::regclass), 0)`;
 
-const start = (startAfter: number | 'end'): SQL => (startAfter === 'end' ? HEAD : sql`${startAfter}::bigint`);
+const start = (tables: LedgerTables, startAfter: number | 'end'): SQL => (startAfter === 'end' ? head(tables) : sql`${startAfter}::bigint`);
 
 /** Events in (after, settled], in position order; only `types` when given. */
 export async function readSettledEvents(
   db: DrizzleDb,
+  tables: LedgerTables,
   after: number,
   settled: number,
   limit: number,
@@ -19,7 +21,7 @@ export async function readSettledEvents(
   const ofType = types === null ? sql`` : sql`AND type IN (${textList(types)})`;
   const rows = await query(
     db,
-    sql`SELECT ${EVENT_COLUMNS} FROM delegation_events
+    sql`SELECT ${EVENT_COLUMNS} FROM ${tables.delegationEvents}
       WHERE position > ${after} AND position <= ${settled} ${ofType}
       ORDER BY position LIMIT ${limit}`,
   );
@@ -27,36 +29,39 @@ export async function readSettledEvents(
 }
 
 /** Where a tail (no checkpoint) starts. */
-export async function startPosition(db: DrizzleDb, startAfter: number | 'end'): Promise<number> {
-  const [row] = await query(db, sql`SELECT ${start(startAfter)} AS position`);
+export async function startPosition(db: DrizzleDb, tables: LedgerTables, startAfter: number | 'end'): Promise<number> {
+  const [row] = await query(db, sql`SELECT ${start(tables, startAfter)} AS position`);
   return Number(row?.position ?? 0);
 }
 
 /** The subscription's checkpoint, created at its start position on first use. One statement. */
-export async function readCheckpoint(db: DrizzleDb, name: string, startAfter: number | 'end'): Promise<number> {
+export async function readCheckpoint(db: DrizzleDb, tables: LedgerTables, name: string, startAfter: number | 'end'): Promise<number> {
   const [row] = await query(
     db,
     sql`WITH created AS (
-        INSERT INTO delegation_subscriptions (name, position) VALUES (${name}, ${start(startAfter)})
+        INSERT INTO ${tables.delegationSubscriptions} (name, position) VALUES (${name}, ${start(tables, startAfter)})
         ON CONFLICT (name) DO NOTHING RETURNING position
       )
-      SELECT position FROM created UNION ALL SELECT position FROM delegation_subscriptions WHERE name = ${name} LIMIT 1`,
+      SELECT position FROM created UNION ALL SELECT position FROM ${tables.delegationSubscriptions} WHERE name = ${name} LIMIT 1`,
   );
   return Number(row?.position ?? 0);
 }
 
 /** Inside a transaction: the checkpoint, locked until commit. */
-export async function lockCheckpoint(db: DrizzleDb, name: string, startAfter: number | 'end'): Promise<number> {
-  await query(db, sql`INSERT INTO delegation_subscriptions (name, position) VALUES (${name}, ${start(startAfter)}) ON CONFLICT (name) DO NOTHING`);
-  const [row] = await query(db, sql`SELECT position FROM delegation_subscriptions WHERE name = ${name} FOR UPDATE`);
+export async function lockCheckpoint(db: DrizzleDb, tables: LedgerTables, name: string, startAfter: number | 'end'): Promise<number> {
+  await query(
+    db,
+    sql`INSERT INTO ${tables.delegationSubscriptions} (name, position) VALUES (${name}, ${start(tables, startAfter)}) ON CONFLICT (name) DO NOTHING`,
+  );
+  const [row] = await query(db, sql`SELECT position FROM ${tables.delegationSubscriptions} WHERE name = ${name} FOR UPDATE`);
   return Number(row?.position ?? 0);
 }
 
 /** Moves the checkpoint forward only (a competitor of the same name may be ahead); returns where it is. */
-export async function saveCheckpoint(db: DrizzleDb, name: string, position: number): Promise<number> {
+export async function saveCheckpoint(db: DrizzleDb, tables: LedgerTables, name: string, position: number): Promise<number> {
   const [row] = await query(
     db,
-    sql`UPDATE delegation_subscriptions SET position = GREATEST(position, ${position}::bigint), updated_at = now()
+    sql`UPDATE ${tables.delegationSubscriptions} SET position = GREATEST(position, ${position}::bigint), updated_at = now()
       WHERE name = ${name} RETURNING position`,
   );
   return Number(row?.position ?? position);

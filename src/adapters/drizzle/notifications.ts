@@ -1,6 +1,11 @@
 import pg from 'pg';
+import { toDatabaseError } from './database-errors.js';
+import { DEFAULT_SCHEMA } from './schema/tables.js';
 
 export const EVENTS_CHANNEL = 'delegation_events';
+
+/** One channel per schema, so ledgers in two schemas of one database do not wake each other. */
+export const eventsChannel = (schema: string): string => (schema === DEFAULT_SCHEMA ? EVENTS_CHANNEL : `${schema}_${EVENTS_CHANNEL}`);
 
 /** Wake-ups across processes for subscriptions: a hint only, polling covers a lost one. */
 export type DatabaseNotifications = {
@@ -17,14 +22,15 @@ export type DatabaseNotifications = {
  * concurrent writers here. Announcements are coalesced: one in flight at a time,
  * plus one more for whatever was appended meanwhile.
  */
-export function postgresNotifications(pool: pg.Pool): DatabaseNotifications {
+export function postgresNotifications(pool: pg.Pool, schema: string = DEFAULT_SCHEMA): DatabaseNotifications {
+  const channel = eventsChannel(schema);
   let inFlight = false;
   let again = false;
   const send = async () => {
     do {
       again = false;
       // Nothing depends on the notification surviving a crash: no need to wait for a disk flush.
-      await pool.query(`SELECT set_config('synchronous_commit', 'off', true), pg_notify('${EVENTS_CHANNEL}', '')`).catch(() => undefined);
+      await pool.query(`SELECT set_config('synchronous_commit', 'off', true), pg_notify('${channel}', '')`).catch(() => undefined);
     } while (again);
     inFlight = false;
   };
@@ -37,11 +43,11 @@ export function postgresNotifications(pool: pg.Pool): DatabaseNotifications {
       inFlight = true;
       void send();
     },
-    listen: (onNotify, onLost) => listenOn(pool, onNotify, onLost),
+    listen: (onNotify, onLost) => listenOn(pool, channel, onNotify, onLost),
   };
 }
 
-async function listenOn(pool: pg.Pool, onNotify: () => void, onLost: (error: unknown) => void) {
+async function listenOn(pool: pg.Pool, channel: string, onNotify: () => void, onLost: (error: unknown) => void) {
   // A connection of its own, outside the pool: LISTEN lasts as long as the session.
   const client = new pg.Client(pool.options);
   let open = true;
@@ -53,15 +59,15 @@ async function listenOn(pool: pg.Pool, onNotify: () => void, onLost: (error: unk
   client.on('error', lost);
   client.on('end', () => lost(new Error('the listening connection ended')));
   client.on('notification', (message) => {
-    if (message.channel === EVENTS_CHANNEL) onNotify();
+    if (message.channel === channel) onNotify();
   });
   try {
     await client.connect();
-    await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    await client.query(`LISTEN ${channel}`);
   } catch (error) {
     open = false;
     await client.end().catch(() => undefined);
-    throw error;
+    throw toDatabaseError(error);
   }
   return {
     close: async () => {

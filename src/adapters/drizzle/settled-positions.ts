@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { query, type DrizzleDb } from './db.js';
+import { eventsRelation, ledgerTables, type LedgerTables } from './schema/tables.js';
 
 // The transactions that may be writing the log: a write lock on delegation_events, in this database.
-const WRITERS = sql`FROM pg_locks l WHERE l.locktype = 'relation' AND l.mode = 'RowExclusiveLock'
+const writers = (tables: LedgerTables) => sql`FROM pg_locks l WHERE l.locktype = 'relation' AND l.mode = 'RowExclusiveLock'
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-  AND l.relation = 'delegation_events'::regclass`;
+  AND l.relation = ${eventsRelation(tables)}::regclass`;
 
 /**
  * How far the log is final: the highest position P such that no transaction can
@@ -38,7 +39,10 @@ export class SettledPositions {
   private settled = 0;
   private fence: { readonly head: number; readonly holders: string } | null = null;
 
-  constructor(private readonly db: DrizzleDb) {}
+  constructor(
+    private readonly db: DrizzleDb,
+    private readonly tables: LedgerTables = ledgerTables(),
+  ) {}
 
   /** The position the log is final through, and whether newer positions are waiting on a fence. */
   async bound(): Promise<{ settled: number; unsettled: boolean }> {
@@ -56,9 +60,9 @@ export class SettledPositions {
     const [row] = await query(
       this.db,
       sql`WITH head AS MATERIALIZED (
-          SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('delegation_events', 'position')::regclass), 0) AS h
+          SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence(${eventsRelation(this.tables)}, 'position')::regclass), 0) AS h
         )
-        SELECT h AS head, (SELECT coalesce(string_agg(l.virtualtransaction, ','), '') ${WRITERS} AND h > ${this.settled}) AS holders
+        SELECT h AS head, (SELECT coalesce(string_agg(l.virtualtransaction, ','), '') ${writers(this.tables)} AND h > ${this.settled}) AS holders
         FROM head`,
     );
     const head = Number(row?.head ?? 0);
@@ -69,7 +73,7 @@ export class SettledPositions {
   private async passed(fence: { holders: string }): Promise<boolean> {
     const [row] = await query(
       this.db,
-      sql`SELECT NOT EXISTS (SELECT 1 ${WRITERS} AND l.virtualtransaction = ANY (string_to_array(${fence.holders}, ','))) AS passed`,
+      sql`SELECT NOT EXISTS (SELECT 1 ${writers(this.tables)} AND l.virtualtransaction = ANY (string_to_array(${fence.holders}, ','))) AS passed`,
     );
     return row?.passed === true;
   }

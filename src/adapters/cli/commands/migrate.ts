@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { DataDirectoryInUseError } from '../../drizzle/pglite-lock.js';
 import { CommandFailed } from '../errors.js';
 import { JSON_FLAG, print, printJson, type OutputOptions } from '../output.js';
-import { addStoreOptions, chooseStore, describeStore } from '../store.js';
+import { addStoreOptions, chooseStore, databaseEnv, describeStore } from '../store.js';
 
 export function register(program: Command): void {
   addStoreOptions(
@@ -12,10 +12,13 @@ export function register(program: Command): void {
       .option(...JSON_FLAG),
   ).action(async (options: OutputOptions, command: Command) => {
     const choice = chooseStore(command);
+    const database = await databaseEnv(choice);
     try {
       const { migrate } = await import('../../../migrate.js');
       await migrate(
-        choice.kind === 'postgres' ? { store: 'postgres', connectionString: choice.connectionString } : { store: 'pglite', dataDir: choice.dataDir },
+        choice.kind === 'postgres'
+          ? { ...database, store: 'postgres', connectionString: choice.connectionString }
+          : { ...database, store: 'pglite', dataDir: choice.dataDir },
       );
     } catch (error) {
       if (error instanceof DataDirectoryInUseError) throw new CommandFailed(error.message);

@@ -1,0 +1,109 @@
+import { and, asc, count, desc, eq, sql } from 'drizzle-orm';
+import { STATUSES, type Delegation, type Status, type StoredEvent } from '../../domain/index.js';
+import type { ListQuery, StreamSnapshot } from '../../app/ports.js';
+import { preparedRead, query, type DrizzleDb, type Row } from './db.js';
+import { DELEGATION_COLUMNS, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
+import type { LedgerTables } from './schema/tables.js';
+import { arrayLiteral } from './sql-values.js';
+
+const id = sql.placeholder('id');
+
+/** The store's reads: single-table ones through the query builder, prepared once per store. */
+export class StoreReads {
+  private readonly byId;
+  private readonly stream;
+  private readonly byStatus;
+  private readonly counts;
+  private readonly byIdempotencyKey;
+
+  constructor(
+    private readonly db: DrizzleDb,
+    private readonly tables: LedgerTables,
+    prepared: boolean,
+  ) {
+    const { delegations: d, delegationEvents: e } = tables;
+    this.byId = preparedRead(db.select().from(d).where(eq(d.delegationId, id)), prepared);
+    this.stream = preparedRead(db.select(eventFields(tables)).from(e).where(eq(e.delegationId, id)).orderBy(asc(e.version)), prepared);
+    this.byStatus = preparedRead(
+      db
+        .select()
+        .from(d)
+        // An array literal with a cast: one statement text for any set of statuses.
+        .where(sql`${d.status} = ANY(${sql.placeholder('statuses')}::text[])`)
+        .orderBy(desc(d.createdAt), asc(d.delegationId))
+        .limit(sql.placeholder('limit')),
+      prepared,
+    );
+    this.counts = preparedRead(db.select({ status: d.status, n: count() }).from(d).groupBy(d.status), prepared);
+    this.byIdempotencyKey = preparedRead(
+      db
+        .select()
+        .from(d)
+        .where(and(eq(d.callerId, sql.placeholder('caller')), eq(d.idempotencyKey, sql.placeholder('key')))),
+      prepared,
+    );
+  }
+
+  async load(delegationId: string): Promise<Delegation | null> {
+    const [row] = await this.byId({ id: delegationId });
+    return row === undefined ? null : toDelegation(row);
+  }
+
+  async history(delegationId: string): Promise<StoredEvent[]> {
+    return (await this.stream({ id: delegationId })).map(toStoredEvent);
+  }
+
+  async list(q: ListQuery): Promise<Delegation[]> {
+    if (q.statuses.length === 0) return [];
+    return (await this.byStatus({ statuses: arrayLiteral(q.statuses), limit: q.limit })).map(toDelegation);
+  }
+
+  async countByStatus(): Promise<Record<Status, number>> {
+    const counts = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
+    for (const row of await this.counts()) counts[row.status as Status] = Number(row.n);
+    return counts;
+  }
+
+  async withIdempotencyKey(callerId: string, key: string): Promise<Delegation | null> {
+    const [row] = await this.byIdempotencyKey({ caller: callerId, key });
+    return row === undefined ? null : toDelegation(row);
+  }
+
+  /**
+   * A page of rows with their streams, hand-written as one statement so both come
+   * from one snapshot: read in two, a write committing between them made verify()
+   * report a healthy row as a mismatch.
+   */
+  async scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]> {
+    const { delegations: d, delegationEvents: e } = this.tables;
+    const after = afterId === null ? sql`TRUE` : sql`delegation_id > ${afterId}`;
+    const rows = await query(
+      this.db,
+      sql`WITH page AS (SELECT ${DELEGATION_COLUMNS} FROM ${d} WHERE ${after} ORDER BY delegation_id LIMIT ${limit})
+        SELECT page.*, (SELECT coalesce(json_agg(ev ORDER BY ev.position), '[]'::json)
+          FROM (SELECT ${EVENT_COLUMNS} FROM ${e} WHERE delegation_id = page."delegationId") AS ev) AS events
+        FROM page ORDER BY page."delegationId"`,
+    );
+    return rows.map((row) => ({ delegation: toDelegation(row), events: (parsed(row.events) as Row[]).map(toStoredEvent) }));
+  }
+}
+
+/** The log's columns under the domain's names (details is `data` there). */
+function eventFields({ delegationEvents: e }: LedgerTables) {
+  return {
+    position: e.position,
+    delegationId: e.delegationId,
+    version: e.version,
+    attempt: e.attempt,
+    type: e.type,
+    fromStatus: e.fromStatus,
+    toStatus: e.toStatus,
+    actor: e.actor,
+    data: e.details,
+    occurredAt: e.occurredAt,
+  };
+}
+
+export function parsed(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : (value ?? []);
+}
