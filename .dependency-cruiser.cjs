@@ -13,15 +13,15 @@ module.exports = {
       comment: 'src/app depends on the domain and on ports, never on an adapter or the composition root.',
       severity: 'error',
       from: { path: '^src/app' },
-      to: { path: '^src/(adapters|delegations\\.ts|index\\.ts)' },
+      to: { path: '^src/(adapters|delegations\\.ts|index\\.ts|inversify\\.ts|drizzle\\.ts|memory\\.ts|simulator\\.ts|testing\\.ts)' },
     },
     {
       name: 'adapters-do-not-import-the-root',
       comment:
-        'Only the composition root (src/delegations.ts, src/index.ts) sees every layer; adapters may not import it back, except the outward faces (cli, http) which drive a wired instance.',
+        'Only the composition root (src/delegations.ts and the entry points src/index.ts, inversify.ts, drizzle.ts, memory.ts, simulator.ts, testing.ts) sees every layer; adapters may not import it back, except the outward faces (cli, http) which drive a wired instance.',
       severity: 'error',
       from: { path: '^src/adapters', pathNot: '^src/adapters/(cli|http)' },
-      to: { path: '^src/(delegations|index)\\.ts$' },
+      to: { path: '^src/(delegations|index|inversify|drizzle|memory|simulator|testing)\\.ts$' },
     },
     {
       name: 'no-circular',

@@ -1,5 +1,6 @@
 import { Container } from 'inversify';
-import { configModule, drizzleModule, openPglite, servicesModule, TOKENS } from '../src/index.js';
+import { openPglite } from '../src/drizzle.js';
+import { configModule, drizzleModule, servicesModule, TOKENS } from '../src/inversify.js';
 import { handWrittenSweep, seedSweep, THRESHOLD_MS } from './lib/competitors.js';
 import { rotate, type BenchContext } from './lib/context.js';
 import { sweepFixtureSql, TRUNCATE, type SweepFixture } from './lib/fixtures.js';

@@ -1,4 +1,5 @@
-import { TOKENS, type Delegations } from '../src/index.js';
+import type { Delegations } from '../src/index.js';
+import { TOKENS } from '../src/inversify.js';
 import { handWrittenSweep, seedSweep, THRESHOLD_MS } from './lib/competitors.js';
 import { rotate, type BenchContext } from './lib/context.js';
 import { sweepFixtureSql, TRUNCATE, type SweepFixture } from './lib/fixtures.js';

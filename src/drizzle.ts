@@ -1,0 +1,15 @@
+/** `delegation-ledger/drizzle`: the tables, the connections (PostgreSQL, PGlite), the migrations and the Drizzle store. */
+export * as schema from './adapters/drizzle/schema/index.js';
+export {
+  connectPostgres,
+  openPglite,
+  type Connection,
+  type PgliteConnectionOptions,
+  type PostgresConnectionOptions,
+} from './adapters/drizzle/connections.js';
+export { migratePostgres, migratePglite, MIGRATIONS_FOLDER } from './adapters/drizzle/migrate.js';
+export { migrate, type MigrateTarget } from './migrate.js';
+export { DrizzleDelegationStore, type DrizzleStoreOptions } from './adapters/drizzle/drizzle-store.js';
+export { DrizzleEventFeed } from './adapters/drizzle/event-feed.js';
+export { DatabaseClock } from './adapters/drizzle/database-clock.js';
+export type { DrizzleDb } from './adapters/drizzle/db.js';
