@@ -64,7 +64,7 @@ function trace(steps: readonly { command: Fenceable; advanceMs: number }[]): { s
 }
 
 const TERMINAL: readonly Status[] = ['completed', 'failed', 'cancelled'];
-// Written from DOMAIN.md rule 4, not taken from the domain: queued < dispatched < in_progress = stuck < terminal.
+// Written from docs/domain.md rule 4, not taken from the domain: queued < dispatched < in_progress = stuck < terminal.
 const PHASE: Record<Status, number> = { queued: 0, dispatched: 1, in_progress: 2, stuck: 2, completed: 3, failed: 3, cancelled: 3 };
 
 describe('decider laws', () => {
