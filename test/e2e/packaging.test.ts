@@ -6,12 +6,25 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUSES } from '../../src/index.js';
 import { installedPackages, installIntoHost, packFromSources } from './support/package-host.js';
-import { ESM_HOST, TS_BASELINE, TS_HOST, TS_HOST_CONFIG } from './support/package-hosts.js';
+import { ESM_HOST, SURFACE_HOST, TS_BASELINE, TS_HOST, TS_HOST_CONFIG } from './support/package-hosts.js';
 import { childEnv, finished, REPO, type Finished } from './support/processes.js';
 
 const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 /** Subpaths the README's Install section imports that this test leaves out: `./testing` is built elsewhere and checked by its own tests. */
 const UNCHECKED_SUBPATHS = ['delegation-ledger/testing'];
+/** Internals: helpers of the domain and the services that no import path may expose. */
+const INTERNALS = [
+  'phaseOf',
+  'assertNever',
+  'staleDetail',
+  'utf8Length',
+  'truncateUtf8',
+  'ChangeSignal',
+  'recordHeartbeat',
+  'livenessReference',
+  'sweepVerdict',
+  'problemsOf',
+];
 
 function node(args: readonly string[], cwd: string): Promise<Finished> {
   return finished(spawn(process.execPath, args, { cwd, env: childEnv({ LOG_LEVEL: 'warn' }), stdio: ['ignore', 'pipe', 'pipe'] }));
@@ -55,6 +68,52 @@ describe('the packed package, installed into a fresh host with production depend
     expect(Object.keys(manifest.dependencies ?? {})).toContain('@types/pg');
   });
 
+  it('exposes the API in tiers, one import path each, and no internals on any of them', async () => {
+    await writeFile(join(host, 'surface.mjs'), SURFACE_HOST);
+    const result = await node(['surface.mjs'], host);
+    expect(result.code, result.stderr).toBe(0);
+    const surface = JSON.parse(result.stdout) as Record<string, string[]>;
+    const root = [
+      'createDelegations',
+      'STATUSES',
+      'TRANSITIONS',
+      'EVENT_TYPES',
+      'decide',
+      'evolve',
+      'InvalidInputError',
+      'ConcurrencyError',
+      'SubscriptionFailedError',
+      'silentLogger',
+    ];
+    expect(surface['.']).toEqual(expect.arrayContaining(root));
+    expect(surface['./inversify']).toEqual(
+      expect.arrayContaining([
+        'TOKENS',
+        'configModule',
+        'servicesModule',
+        'memoryModule',
+        'drizzleModule',
+        'LedgerService',
+        'SweeperService',
+        'SubscriptionService',
+      ]),
+    );
+    expect(surface['./drizzle']).toEqual(
+      expect.arrayContaining(['schema', 'connectPostgres', 'openPglite', 'migrate', 'migratePostgres', 'DrizzleDelegationStore', 'DatabaseClock']),
+    );
+    expect(surface['./memory']).toEqual(expect.arrayContaining(['MemoryDelegationStore', 'VirtualClock']));
+    expect(surface['./simulator']).toEqual(expect.arrayContaining(['simulate', 'formatTable']));
+    // The root is the facade's tier: containers and adapters have their own paths.
+    expect(
+      surface['.']?.filter((name) => ['TOKENS', 'configModule', 'LedgerService', 'MemoryDelegationStore', 'connectPostgres', 'schema'].includes(name)),
+    ).toEqual([]);
+    for (const [path, names] of Object.entries(surface))
+      expect(
+        names.filter((name) => INTERNALS.includes(name)),
+        path,
+      ).toEqual([]);
+  });
+
   it('(a) a plain ESM host loads our modules into its own container and runs create, sweep, subscribe and verify on memory and PGlite', async () => {
     const packages = await installedPackages(host);
     // One inversify in the whole tree: the host's. A second copy is how a host on another major broke.
@@ -92,7 +151,8 @@ describe('the packed package, installed into a fresh host with production depend
     // What drizzle-orm and PGlite report about themselves is theirs; every other error (a module our .d.ts import that is not installed, an `any` pool) is ours.
     expect(theirs.filter((line) => !/^node_modules\/(drizzle-orm|@electric-sql\/pglite)\//.test(line))).toEqual([]);
     expect(ours.filter((line) => !theirs.includes(line))).toEqual([]);
-  });
+    // Two full checks of drizzle-orm's declarations: about 20 s on an idle machine, more on a busy one.
+  }, 120_000);
 
   it('(c) the installed `delegations` answers --help, migrate, stats and simulate (on worker threads), with no tsx or esbuild in the tree', async () => {
     const packages = await installedPackages(host);

@@ -35,6 +35,15 @@ for (const [store, adapter] of Object.entries(adapters)) {
 }
 `;
 
+/** What each import path exports at run time, by name. */
+export const SURFACE_HOST = `
+const surface = {};
+for (const subpath of ['', '/inversify', '/drizzle', '/memory', '/simulator']) {
+  surface[subpath === '' ? '.' : '.' + subpath] = Object.keys(await import('delegation-ledger' + subpath));
+}
+console.log(JSON.stringify(surface));
+`;
+
 /** A strict TypeScript host: our declarations, and theirs, must check without skipLibCheck. */
 export const TS_HOST = `
 import 'reflect-metadata';
