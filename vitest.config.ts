@@ -21,7 +21,8 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT } },
-      { extends: true, test: { name: 'full', include: ['test/**/*.test.ts'], exclude: UNIT } },
+      // The CLI's bin runs dist/: the full tier rebuilds it first when the sources are newer.
+      { extends: true, test: { name: 'full', include: ['test/**/*.test.ts'], exclude: UNIT, globalSetup: ['test/support/build-dist.ts'] } },
     ],
   },
 });

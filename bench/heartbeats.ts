@@ -1,4 +1,4 @@
-import type { WiredDelegations } from '../src/index.js';
+import type { WiredDelegations } from '../src/inversify.js';
 import type { BenchContext } from './lib/context.js';
 import { statusFixtureIds, type StatusFixture } from './lib/fixtures.js';
 import { postgresLibrary } from './lib/library.js';

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
+import { cliSection } from './cli.js';
 import { heartbeatSection } from './heartbeats.js';
 import type { BenchContext } from './lib/context.js';
 import { describeMachine, loadAverage, sampleLoad } from './lib/machine.js';
@@ -31,6 +32,7 @@ const sections: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   heartbeats: heartbeatSection,
   pglite: pgliteSection,
   memory: memorySection,
+  cli: cliSection,
 };
 
 await recreateDatabase();

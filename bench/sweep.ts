@@ -1,4 +1,4 @@
-import type { WiredDelegations } from '../src/index.js';
+import type { WiredDelegations } from '../src/inversify.js';
 import { handWrittenSweep, seedSweep, THRESHOLD_MS } from './lib/competitors.js';
 import { rotate, type BenchContext } from './lib/context.js';
 import { sweepFixtureSql, TRUNCATE, type SweepFixture } from './lib/fixtures.js';

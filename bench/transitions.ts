@@ -1,4 +1,6 @@
-import { DatabaseClock, DrizzleDelegationStore, LedgerService, silentLogger, type WiredDelegations, type Ledger } from '../src/index.js';
+import { DatabaseClock, DrizzleDelegationStore } from '../src/drizzle.js';
+import { silentLogger, type Ledger } from '../src/index.js';
+import { LedgerService, type WiredDelegations } from '../src/inversify.js';
 import type { BenchContext } from './lib/context.js';
 import { statusFixtureIds, statusFixtureSql, TRUNCATE, type StatusFixture } from './lib/fixtures.js';
 import { postgresLibrary } from './lib/library.js';

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx, so the CLI works on a fresh clone with no build step.
-// tsx registers in this process (no child process), so signals reach the daemon directly.
-import { fileURLToPath } from 'node:url';
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI in dist/ (shipped built in the package, built by `npm install` in a clone): no TypeScript at run time.
+import { existsSync } from 'node:fs';
 
-register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) });
-const { main } = await import('../src/adapters/cli/main.ts');
+const entry = new URL('../dist/adapters/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('delegations: dist/ is missing; run `npm run build` first\n');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
 process.exitCode = await main(process.argv);

@@ -1,7 +1,9 @@
 import { pino } from 'pino';
 import { Container } from 'inversify';
 import { openDelegations } from '../../src/delegations.js';
-import { createPinoLogger, drizzleModule, loadDelegations, openPglite, silentLogger, type Logger, type WiredDelegations } from '../../src/index.js';
+import { drizzleModule, loadDelegations, type WiredDelegations } from '../../src/inversify.js';
+import { openPglite } from '../../src/drizzle.js';
+import { createPinoLogger, silentLogger, type Logger } from '../../src/index.js';
 import { THRESHOLD_MS } from './competitors.js';
 import { BENCH_URL } from './postgres.js';
 

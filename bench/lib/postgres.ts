@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { migratePostgres } from '../../src/index.js';
+import { migratePostgres } from '../../src/drizzle.js';
 
 export const SERVER_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 export const BENCH_DATABASE = process.env.BENCH_PG_DATABASE ?? 'delegations_bench';

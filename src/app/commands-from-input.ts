@@ -1,10 +1,10 @@
-import type { Create, DelegationCommand, Status } from '../domain/index.js';
+import type { CreateDelegation, DelegationCommand, Status } from '../domain/index.js';
 import { assertNever, InvalidInputError } from '../domain/index.js';
 import type { CreateInput, SetStatusOptions } from './ledger-api.js';
 import { detailText, optionalId, positiveInteger, requireDate, requireId } from './validation.js';
 
-/** Validates a create request into the Create command; throws InvalidInputError naming the field. */
-export function createCommand(input: CreateInput, now: Date, defaultDeadlineMs: number, newId: () => string): Create {
+/** Validates a create request into the CreateDelegation command; throws InvalidInputError naming the field. */
+export function createCommand(input: CreateInput, now: Date, defaultDeadlineMs: number, newId: () => string): CreateDelegation {
   if (typeof input !== 'object' || input === null) throw new InvalidInputError('input', 'must be an object');
   const deadline = input.deadline === undefined ? new Date(now.getTime() + defaultDeadlineMs) : requireDate('deadline', input.deadline);
   if (deadline.getTime() <= now.getTime()) throw new InvalidInputError('deadline', 'must be in the future');

@@ -1,11 +1,15 @@
-/** Commands name what a caller asks for; `decide` turns them into events or a refusal. */
+/**
+ * Commands name what a caller asks for; `decide` turns them into events or a refusal.
+ * Type names carry the noun (`StartDelegation`, not `Start`) so they never collide with a host's own;
+ * the `type` tags stay short, they are data (logged with a refusal), not names in anyone's scope.
+ */
 type Fenced = {
   /** The attempt the sender believes it works on; an older or unknown one is refused. */
   readonly attempt?: number | undefined;
   readonly actor: string;
 };
 
-export type Create = {
+export type CreateDelegation = {
   readonly type: 'Create';
   readonly delegationId: string;
   readonly callerId: string;
@@ -16,17 +20,26 @@ export type Create = {
   readonly idempotencyKey: string | null;
   readonly actor: string;
 };
-export type Dispatch = Fenced & { readonly type: 'Dispatch' };
-export type Start = Fenced & { readonly type: 'Start' };
-export type Heartbeat = Fenced & { readonly type: 'Heartbeat'; readonly progress?: number | undefined };
-export type MarkStuck = Fenced & {
+export type DispatchDelegation = Fenced & { readonly type: 'Dispatch' };
+export type StartDelegation = Fenced & { readonly type: 'Start' };
+export type HeartbeatDelegation = Fenced & { readonly type: 'Heartbeat'; readonly progress?: number | undefined };
+export type MarkDelegationStuck = Fenced & {
   readonly type: 'MarkStuck';
   readonly detail: string;
   readonly silentForMs: number | null;
 };
-export type Requeue = Fenced & { readonly type: 'Requeue' };
-export type Complete = Fenced & { readonly type: 'Complete'; readonly result: string | null };
-export type Fail = Fenced & { readonly type: 'Fail'; readonly error: string | null };
-export type Cancel = Fenced & { readonly type: 'Cancel'; readonly reason: string | null };
+export type RequeueDelegation = Fenced & { readonly type: 'Requeue' };
+export type CompleteDelegation = Fenced & { readonly type: 'Complete'; readonly result: string | null };
+export type FailDelegation = Fenced & { readonly type: 'Fail'; readonly error: string | null };
+export type CancelDelegation = Fenced & { readonly type: 'Cancel'; readonly reason: string | null };
 
-export type DelegationCommand = Create | Dispatch | Start | Heartbeat | MarkStuck | Requeue | Complete | Fail | Cancel;
+export type DelegationCommand =
+  | CreateDelegation
+  | DispatchDelegation
+  | StartDelegation
+  | HeartbeatDelegation
+  | MarkDelegationStuck
+  | RequeueDelegation
+  | CompleteDelegation
+  | FailDelegation
+  | CancelDelegation;

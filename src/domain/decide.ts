@@ -1,10 +1,10 @@
-import type { DelegationCommand, Create } from './commands.js';
+import type { DelegationCommand, CreateDelegation } from './commands.js';
 import type { Decision, RefusalReason } from './decision.js';
 import type { Delegation } from './delegation.js';
 import type { DelegationEvent, EventType } from './events.js';
 import { assertNever, canTransition, isTerminal, type Status } from './status.js';
 
-type Fenceable = Exclude<DelegationCommand, Create>;
+type Fenceable = Exclude<DelegationCommand, CreateDelegation>;
 
 /**
  * The decider: strict. Returns the events a command produces on `state`, or a
@@ -99,7 +99,7 @@ function eventBase(state: Delegation, to: Status, actor: string, now: Date) {
   return { delegationId: state.delegationId, attempt: state.attempt, fromStatus: state.status, toStatus: to, actor, occurredAt: now };
 }
 
-function created(command: Create, now: Date): DelegationEvent {
+function created(command: CreateDelegation, now: Date): DelegationEvent {
   return {
     type: 'created',
     delegationId: command.delegationId,

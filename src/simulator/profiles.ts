@@ -34,7 +34,7 @@ export type AgentProfile = {
 const range = (min: number, max: number, scale?: 'log'): SecondsRange => ({ min, max, scale });
 
 /**
- * The runtimes DOMAIN.md names: streaming agents beat about every 10 s, coding
+ * The runtimes docs/domain.md names (Classification): streaming agents beat about every 10 s, coding
  * agents every 30-60 s but block on multi-minute model calls, batch chains beat
  * on a minute scale. Numbers are plausible defaults, not measurements: load a
  * profile file with your own fleet's figures.

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FleetSpec } from './fleet.js';
@@ -60,13 +59,13 @@ export function runInWorkers(spec: FleetSpec, grid: readonly SweepSetting[], opt
 }
 
 /**
- * From the TypeScript sources (tsx, vitest) a worker cannot load `.ts` by
- * itself: it registers tsx first, with the package's tsconfig for the
- * decorators. From compiled JavaScript it loads the sibling file directly.
+ * Compiled (dist/, the bin and the package) a worker loads its sibling
+ * `setting-worker.js` directly: no TypeScript at run time. From the sources
+ * (vitest, tsx: development only) a worker cannot load `.ts` by itself, so it
+ * registers tsx first, with the repository's tsconfig for the decorators.
  */
 function spawnWorker(): Worker {
-  const compiled = new URL('./setting-worker.js', import.meta.url);
-  if (import.meta.url.endsWith('.js') && existsSync(compiled)) return new Worker(compiled);
+  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./setting-worker.js', import.meta.url));
   const tsconfig = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
   const workerData = { tsx: import.meta.resolve('tsx/esm/api'), entry: new URL('./setting-worker.ts', import.meta.url).href, tsconfig };
   return new Worker(TSX_BOOT, { eval: true, workerData });

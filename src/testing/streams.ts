@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { decide, evolve, type Create, type Delegation, type DelegationCommand, type DelegationEvent, type StoredEvent } from '../domain/index.js';
+import { decide, evolve, type CreateDelegation, type Delegation, type DelegationCommand, type DelegationEvent, type StoredEvent } from '../domain/index.js';
 import type { DelegationStore } from '../app/ports.js';
 
 export const T0 = new Date('2026-01-01T00:00:00.000Z');
@@ -21,7 +21,7 @@ export type NewDelegation = {
 
 /** The created event and its row, made by the decider as the ledger would make them. */
 export function creation(spec: NewDelegation): { delegation: Delegation; event: DelegationEvent } {
-  const command: Create = {
+  const command: CreateDelegation = {
     type: 'Create',
     delegationId: spec.id,
     callerId: spec.callerId ?? 'caller',
@@ -46,7 +46,7 @@ export async function seed(store: DelegationStore, spec: NewDelegation): Promise
 }
 
 type WithoutActor<C> = C extends unknown ? Omit<C, 'actor'> & { readonly actor?: string } : never;
-type Step = WithoutActor<Exclude<DelegationCommand, Create>>;
+type Step = WithoutActor<Exclude<DelegationCommand, CreateDelegation>>;
 
 /** Loads, decides and appends one command under the version it was decided on. */
 export async function apply(store: DelegationStore, id: string, step: Step, now: Date) {

@@ -7,11 +7,13 @@ import { childEnv, finished, REPO } from './support/processes.js';
 const README = join(REPO, 'README.md');
 const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
 const MARK = '--- README example ';
+/** The package's import paths: the root and its subpaths, each an entry file at the root of src/. */
+const PACKAGE_IMPORT = /from 'delegation-ledger(?:\/([a-z]+))?'/g;
 
 /** The README's TypeScript blocks that import the package: the embedding examples a newcomer copies. */
 async function examples(): Promise<string[]> {
   const text = await readFile(README, 'utf8');
-  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string).filter((code) => code.includes("from 'delegation-ledger'"));
+  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string).filter((code) => code.includes("from 'delegation-ledger"));
 }
 
 describe("the README's embedding examples", () => {
@@ -20,16 +22,19 @@ describe("the README's embedding examples", () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  it('run as written (the package name pointed at the sources)', async () => {
+  it('run as written (the package name and its subpaths pointed at the sources)', async () => {
     const blocks = await examples();
     expect(blocks.length).toBeGreaterThanOrEqual(3);
     // Inside the repository, so the examples resolve inversify and friends from its node_modules.
     dir = await mkdtemp(join(REPO, '.readme-examples-'));
-    const source = relative(dir, join(REPO, 'src', 'index.ts'));
+    const entry = (subpath: string | undefined) => relative(dir as string, join(REPO, 'src', `${subpath ?? 'index'}.ts`));
     const files = await Promise.all(
       blocks.map(async (code, i) => {
         const file = join(dir as string, `example-${i + 1}.mts`);
-        await writeFile(file, code.replaceAll("from 'delegation-ledger'", `from '${source}'`));
+        await writeFile(
+          file,
+          code.replaceAll(PACKAGE_IMPORT, (_, subpath: string | undefined) => `from '${entry(subpath)}'`),
+        );
         return file;
       }),
     );

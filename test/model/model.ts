@@ -1,7 +1,7 @@
 import type { Status } from '../../src/domain/index.js';
 
 /**
- * The model of the ledger: DOMAIN.md's rules written out by hand, as plainly as
+ * The model of the ledger: docs/domain.md's rules written out by hand, as plainly as
  * possible, sharing no code with src/domain. Times are milliseconds.
  */
 export const MODEL_THRESHOLD_MS = 60_000;
@@ -25,7 +25,7 @@ export type LedgerModel = { now: number; items: Item[]; graceFrom: number | null
 export type Expected = { outcome: 'applied' | 'unchanged' | 'refused' | 'recorded'; reason?: string };
 
 export const TERMINAL: readonly Status[] = ['completed', 'failed', 'cancelled'];
-// The transition table of DOMAIN.md, copied by hand.
+// The transition table of docs/domain.md, copied by hand.
 export const EDGES: Record<Status, readonly Status[]> = {
   queued: ['dispatched', 'in_progress', 'stuck', 'completed', 'failed', 'cancelled'],
   dispatched: ['in_progress', 'stuck', 'completed', 'failed', 'cancelled'],

@@ -1,13 +1,13 @@
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { decide, evolve, fold, recordHeartbeat, type Create, type Delegation, type DelegationCommand, type Status } from '../../src/domain/index.js';
+import { decide, evolve, fold, recordHeartbeat, type CreateDelegation, type Delegation, type DelegationCommand, type Status } from '../../src/domain/index.js';
 import { memoryHarness, T0, withoutHeartbeat } from '../support/memory.js';
 
 const CI = process.env.CI !== undefined;
 const PURE_RUNS = CI ? 2000 : 300;
 const SERVICE_RUNS = CI ? 500 : 100;
 
-type Fenceable = Exclude<DelegationCommand, Create>;
+type Fenceable = Exclude<DelegationCommand, CreateDelegation>;
 
 // Mostly unfenced, so sequences get somewhere; sometimes naming an attempt, old or future.
 const attemptArb = fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) });
@@ -26,7 +26,7 @@ const commandArb: fc.Arbitrary<Fenceable> = fc.oneof(
 );
 const stepsArb = fc.array(fc.record({ command: commandArb, advanceMs: fc.integer({ min: 0, max: 120_000 }) }), { maxLength: 30 });
 
-const CREATE: Create = {
+const CREATE: CreateDelegation = {
   type: 'Create',
   delegationId: 'd1',
   callerId: 'caller',
@@ -64,7 +64,7 @@ function trace(steps: readonly { command: Fenceable; advanceMs: number }[]): { s
 }
 
 const TERMINAL: readonly Status[] = ['completed', 'failed', 'cancelled'];
-// Written from DOMAIN.md rule 4, not taken from the domain: queued < dispatched < in_progress = stuck < terminal.
+// Written from docs/domain.md rule 4, not taken from the domain: queued < dispatched < in_progress = stuck < terminal.
 const PHASE: Record<Status, number> = { queued: 0, dispatched: 1, in_progress: 2, stuck: 2, completed: 3, failed: 3, cancelled: 3 };
 
 describe('decider laws', () => {

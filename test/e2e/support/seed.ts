@@ -1,4 +1,5 @@
-import { createDelegations, silentLogger, VirtualClock, type CreateDelegationsOptions, type Delegations } from '../../../src/index.js';
+import { createDelegations, silentLogger, type CreateDelegationsOptions, type Delegations } from '../../../src/index.js';
+import { VirtualClock } from '../../../src/memory.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 
 /** One delegation per case an operator meets; ids are fixed so tests can name them. */

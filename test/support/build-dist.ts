@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const STAMP = join(REPO, 'dist', '.tsbuildinfo');
+const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+
+/**
+ * vitest's globalSetup. The bin runs dist/, so a test that spawns the CLI must
+ * never meet a dist older than the sources: rebuild (incrementally) when any
+ * source, or a directory that lost one, changed after the last build.
+ */
+export default function buildDistWhenStale(): void {
+  if (existsSync(STAMP) && newestInput() <= statSync(STAMP).mtimeMs) return;
+  const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.build.json')], { cwd: REPO, stdio: 'inherit' });
+  // tsc leaves its build info alone when nothing it emits changed (a touched file): mark the check done anyway.
+  const now = new Date();
+  utimesSync(STAMP, now, now);
+}
+
+function newestInput(): number {
+  let newest = 0;
+  for (const input of INPUTS) {
+    const path = join(REPO, input);
+    newest = Math.max(newest, statSync(path).mtimeMs);
+    if (!statSync(path).isDirectory()) continue;
+    for (const entry of readdirSync(path, { recursive: true, withFileTypes: true }))
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
