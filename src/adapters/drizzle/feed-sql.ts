@@ -4,9 +4,24 @@ import { query, type DrizzleDb } from './db.js';
 import { EVENT_COLUMNS, toStoredEvent } from './rows.js';
 import { textList } from './sql-values.js';
 
-const HEAD = sql`coalesce(pg_sequence_last_value(pg_get_serial_sequence('delegation_events', 'position')::regclass), 0)`;
+/**
+ * The last position the sequence handed out, committed or not. It may count positions whose
+ * nextval never reached the disk: after a crash those are handed out again. Use it only to
+ * know which positions a writer may hold, never as a bound to read or checkpoint up to.
+ */
+export const SEQUENCE_HEAD = sql`coalesce(pg_sequence_last_value(pg_get_serial_sequence('delegation_events', 'position')::regclass), 0)`;
 
-const start = (startAfter: number | 'end'): SQL => (startAfter === 'end' ? HEAD : sql`${startAfter}::bigint`);
+/**
+ * The highest committed position, at most `atMost`. A commit flushes the WAL holding its
+ * nextval, so after a crash the sequence resumes above it: no position at or below it is ever
+ * handed out again (with synchronous_commit on, the default and what the ledger's writes need).
+ */
+export const committedThrough = (atMost?: SQL | number): SQL =>
+  sql`(SELECT coalesce(max(position), 0) FROM delegation_events ${atMost === undefined ? sql`` : sql`WHERE position <= ${atMost}`})`;
+
+// 'end' is the last committed event, not the sequence head: a tail that starts at the head
+// would skip the events that take its unflushed positions again after a crash.
+const start = (startAfter: number | 'end'): SQL => (startAfter === 'end' ? committedThrough() : sql`${startAfter}::bigint`);
 
 /** Events in (after, settled], in position order; only `types` when given. */
 export async function readSettledEvents(

@@ -41,7 +41,12 @@ export async function skipScratchCluster(): Promise<boolean> {
   return true;
 }
 
-export async function startScratchCluster(): Promise<ScratchCluster> {
+export type ScratchClusterOptions = {
+  /** Server settings passed as `-c name=value`, e.g. to keep the WAL writer from flushing on its own. */
+  readonly settings?: Readonly<Record<string, string | number>> | undefined;
+};
+
+export async function startScratchCluster(options: ScratchClusterOptions = {}): Promise<ScratchCluster> {
   const bin = await findBinDir();
   if (bin === undefined) throw new Error(`cannot start a scratch cluster: ${await scratchClusterUnavailable()}`);
   const user = await postgresUser();
@@ -59,7 +64,7 @@ export async function startScratchCluster(): Promise<ScratchCluster> {
     await rm(root, { recursive: true, force: true });
     throw error;
   }
-  const cluster = new Cluster(as, root, dataDir, socketDir);
+  const cluster = new Cluster(as, root, dataDir, socketDir, options.settings ?? {});
   try {
     await cluster.startOnFreePort();
   } catch (error) {
@@ -81,6 +86,7 @@ class Cluster implements ScratchCluster {
     private readonly root: string,
     readonly dataDir: string,
     private readonly socketDir: string,
+    private readonly settings: Readonly<Record<string, string | number>>,
   ) {}
 
   get url(): string {
@@ -103,7 +109,8 @@ class Cluster implements ScratchCluster {
 
   async start(): Promise<void> {
     if (this.port === SHARED_PORT) throw new Error('a scratch cluster never runs on the shared server port 5432');
-    const options = `-p ${this.port} -k ${this.socketDir} -c listen_addresses=127.0.0.1 -c max_connections=60 -c shared_buffers=32MB`;
+    const settings = Object.entries(this.settings).map(([name, value]) => ` -c ${name}=${value}`);
+    const options = `-p ${this.port} -k ${this.socketDir} -c listen_addresses=127.0.0.1 -c max_connections=60 -c shared_buffers=32MB${settings.join('')}`;
     try {
       await this.as('pg_ctl', ['-D', this.dataDir, '-o', options, '-l', join(this.root, 'server.log'), '-w', '-t', '60', 'start']);
     } catch (error) {
