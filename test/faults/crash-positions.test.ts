@@ -14,9 +14,17 @@ import { retried } from './support/wait.js';
 
 // Positions whose nextval never reached the disk are handed out again after a crash. These cases
 // make that happen on purpose: a checkpoint right before a writer takes its position, so the
-// sequence's WAL record is the writer's own and unflushed (the WAL writer and the background
-// writer, which could flush it on their own, are slowed down), then an immediate stop.
-const QUIET_WAL = { wal_writer_delay: '10s', bgwriter_lru_maxpages: 0, autovacuum: 'off', checkpoint_timeout: '1h' };
+// sequence's WAL record is the writer's own and unflushed, then an immediate stop. Nothing else may
+// flush the WAL in between: no commit, no WAL writer round, no background writer (which also logs a
+// snapshot of running transactions every 15 s at wal_level replica, and has it flushed), no autovacuum.
+const QUIET_WAL = {
+  wal_level: 'minimal',
+  max_wal_senders: 0,
+  wal_writer_delay: '10s',
+  bgwriter_lru_maxpages: 0,
+  autovacuum: 'off',
+  checkpoint_timeout: '1h',
+};
 
 const skip = await skipScratchCluster();
 
