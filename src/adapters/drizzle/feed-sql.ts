@@ -5,9 +5,25 @@ import { EVENT_COLUMNS, toStoredEvent } from './rows.js';
 import { eventsRelation, type LedgerTables } from './schema/tables.js';
 import { textList } from './sql-values.js';
 
-const head = (tables: LedgerTables) => sql`coalesce(pg_sequence_last_value(pg_get_serial_sequence(${eventsRelation(tables)}, 'position')::regclass), 0)`;
+/**
+ * The last position the sequence handed out, committed or not. It may count positions whose
+ * nextval never reached the disk: after a crash those are handed out again. Use it only to
+ * know which positions a writer may hold, never as a bound to read or checkpoint up to.
+ */
+export const sequenceHead = (tables: LedgerTables): SQL =>
+  sql`coalesce(pg_sequence_last_value(pg_get_serial_sequence(${eventsRelation(tables)}, 'position')::regclass), 0)`;
 
-const start = (tables: LedgerTables, startAfter: number | 'end'): SQL => (startAfter === 'end' ? head(tables) : sql`${startAfter}::bigint`);
+/**
+ * The highest committed position, at most `atMost`. A commit flushes the WAL holding its
+ * nextval, so after a crash the sequence resumes above it: no position at or below it is ever
+ * handed out again (with synchronous_commit on, the default and what the ledger's writes need).
+ */
+export const committedThrough = (tables: LedgerTables, atMost?: SQL | number): SQL =>
+  sql`(SELECT coalesce(max(position), 0) FROM ${tables.delegationEvents} ${atMost === undefined ? sql`` : sql`WHERE position <= ${atMost}`})`;
+
+// 'end' is the last committed event, not the sequence head: a tail that starts at the head
+// would skip the events that take its unflushed positions again after a crash.
+const start = (tables: LedgerTables, startAfter: number | 'end'): SQL => (startAfter === 'end' ? committedThrough(tables) : sql`${startAfter}::bigint`);
 
 /** Events in (after, settled], in position order; only `types` when given. */
 export async function readSettledEvents(

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { query, type DrizzleDb } from './db.js';
+import { committedThrough, sequenceHead } from './feed-sql.js';
 import { eventsRelation, ledgerTables, type LedgerTables } from './schema/tables.js';
 
 // The transactions that may be writing the log: a write lock on delegation_events, in this database.
@@ -7,8 +8,13 @@ const writers = (tables: LedgerTables) => sql`FROM pg_locks l WHERE l.locktype =
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND l.relation = ${eventsRelation(tables)}::regclass`;
 
+// Changes at every checkpoint, and so across every crash: recovery ends with one before it admits a writer.
+const SERVER_LIFE = sql`(SELECT checkpoint_lsn::text FROM pg_control_checkpoint())`;
+
+type Fence = { readonly head: number; readonly holders: string; readonly life: string };
+
 /**
- * How far the log is final: the highest position P such that no transaction can
+ * How far the log is final: a committed position P such that no transaction can
  * still commit an event at a position <= P. A reader that never reads past P
  * never skips an event, and delivers in plain position order.
  *
@@ -25,19 +31,29 @@ const writers = (tables: LedgerTables) => sql`FROM pg_locks l WHERE l.locktype =
  *    Every position <= H was taken before S was read. A transaction takes that
  *    lock before its INSERT takes a position and keeps it until it ends, so each
  *    transaction holding a position <= H had either ended or was in S.
- * 2. Once no member of S holds the lock, each of them has ended. Locks are
- *    released after a commit becomes visible, so every event <= H is now visible
- *    to any new snapshot, or rolled back for good (a rolled-back subtransaction
- *    releases its locks with its rows). The log is final through H.
- * Members of S are virtual transaction ids, never reused by a later transaction.
+ * 2. Once no member of S holds the lock, each of them has ended: every event <= H
+ *    is visible to any new snapshot, or rolled back. The bound becomes the highest
+ *    committed position C <= H, read then, never H itself.
+ *
+ * Why C and not H: H counts positions whose nextval was never flushed (a rolled-back
+ * or unfinished writer's). After a crash the sequence resumes below them and hands
+ * them out again, under a bound or checkpoint already past them: those events would
+ * be skipped for good. C's commit flushed the WAL holding its nextval, so nothing at
+ * or below C is handed out again; positions in (C, H] are read later, under a new fence.
+ * Why the server life: after a crash, S no longer covers the positions <= H (they are
+ * being handed out again, to writers not in S), and virtual transaction ids restart. A
+ * fence read before the last checkpoint is dropped and taken again, never passed.
+ *
  * Only this database's writers of the log can hold delivery back, unlike a fence
  * on the snapshot's xmin, which waits for every transaction in the cluster.
  * Requirements: the sequence has CACHE 1 (the default; a cache hands out numbers
- * below the last value later), and readers run on the primary.
+ * below the last value later), writers commit with synchronous_commit on (an
+ * asynchronous commit can be lost with its position after being read), and readers
+ * run on the primary. Shown across real crashes in test/faults/crash-positions.test.ts.
  */
 export class SettledPositions {
   private settled = 0;
-  private fence: { readonly head: number; readonly holders: string } | null = null;
+  private fence: Fence | null = null;
 
   constructor(
     private readonly db: DrizzleDb,
@@ -46,40 +62,45 @@ export class SettledPositions {
 
   /** The position the log is final through, and whether newer positions are waiting on a fence. */
   async bound(): Promise<{ settled: number; unsettled: boolean }> {
-    if (this.fence !== null && (await this.passed(this.fence))) this.settle();
+    if (this.fence !== null) await this.check(this.fence);
     if (this.fence === null) {
       this.fence = await this.takeFence();
-      if (this.fence !== null && (this.fence.holders === '' || (await this.passed(this.fence)))) this.settle();
+      if (this.fence !== null) await this.check(this.fence);
     }
     return { settled: this.settled, unsettled: this.fence !== null };
   }
 
-  /** Step 1, or null when the sequence has not moved past what is already settled. */
-  private async takeFence(): Promise<{ head: number; holders: string } | null> {
+  /** Step 1, settled at once when no writer holds the lock; null when there is nothing past the bound. */
+  private async takeFence(): Promise<Fence | null> {
     // The subquery refers to the head, so it runs after the head is read.
     const [row] = await query(
       this.db,
-      sql`WITH head AS MATERIALIZED (
-          SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence(${eventsRelation(this.tables)}, 'position')::regclass), 0) AS h
-        )
-        SELECT h AS head, (SELECT coalesce(string_agg(l.virtualtransaction, ','), '') ${writers(this.tables)} AND h > ${this.settled}) AS holders
+      sql`WITH head AS MATERIALIZED (SELECT ${sequenceHead(this.tables)} AS h, ${SERVER_LIFE} AS life)
+        SELECT h AS head, life, ${committedThrough(this.tables, sql`h`)} AS committed,
+          (SELECT coalesce(string_agg(l.virtualtransaction, ','), '') ${writers(this.tables)} AND h > ${this.settled}) AS holders
         FROM head`,
     );
     const head = Number(row?.head ?? 0);
-    return head > this.settled ? { head, holders: String(row?.holders ?? '') } : null;
+    if (head <= this.settled) return null;
+    const holders = String(row?.holders ?? '');
+    if (holders !== '') return { head, holders, life: String(row?.life) };
+    this.settle(Number(row?.committed ?? 0));
+    return null;
   }
 
-  /** Step 2: none of the fence's writers holds its lock any more. */
-  private async passed(fence: { holders: string }): Promise<boolean> {
+  /** Step 2, in one statement, so the life compared is the life the locks and C were read in. */
+  private async check(fence: Fence): Promise<void> {
     const [row] = await query(
       this.db,
-      sql`SELECT NOT EXISTS (SELECT 1 ${writers(this.tables)} AND l.virtualtransaction = ANY (string_to_array(${fence.holders}, ','))) AS passed`,
+      sql`SELECT ${SERVER_LIFE} = ${fence.life} AS same_life, ${committedThrough(this.tables, fence.head)} AS committed,
+        NOT EXISTS (SELECT 1 ${writers(this.tables)} AND l.virtualtransaction = ANY (string_to_array(${fence.holders}, ','))) AS passed`,
     );
-    return row?.passed === true;
+    if (row?.same_life !== true) this.fence = null;
+    else if (row.passed === true) this.settle(Number(row.committed ?? 0));
   }
 
-  private settle(): void {
-    if (this.fence !== null) this.settled = Math.max(this.settled, this.fence.head);
+  private settle(committed: number): void {
+    this.settled = Math.max(this.settled, committed);
     this.fence = null;
   }
 }
