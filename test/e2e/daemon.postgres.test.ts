@@ -149,7 +149,7 @@ describe.concurrent('the daemon on PostgreSQL', () => {
       await Promise.all([migrations.connect(), events.connect()]);
       try {
         await migrations.query('BEGIN');
-        await migrations.query('LOCK TABLE drizzle.__drizzle_migrations IN ACCESS EXCLUSIVE MODE');
+        await migrations.query('LOCK TABLE delegation_migrations IN ACCESS EXCLUSIVE MODE');
         await events.query('BEGIN');
         await events.query('LOCK TABLE delegation_events IN SHARE MODE');
         const daemon = start({ DATABASE_URL: db.url, DELEGATIONS_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'debug' });
