@@ -3,6 +3,7 @@ import { Container, type ContainerModule } from 'inversify';
 import type pg from 'pg';
 import type { ConfigOverrides, DelegationsConfig } from './app/config.js';
 import { configModule } from './app/config-module.js';
+import { validateCreateOptions } from './app/create-options.js';
 import type { Ledger, Sweeper } from './app/ledger-api.js';
 import type { SubscribeOptions, SubscriptionHandle } from './app/subscriptions-api.js';
 import type { DrizzleDb } from './adapters/drizzle/db.js';
@@ -63,6 +64,7 @@ export type Delegations = {
 };
 
 export async function createDelegations(options: CreateDelegationsOptions): Promise<Delegations> {
+  validateCreateOptions(options);
   const logger = options.logger ?? createPinoLogger();
   const container = new Container();
   const config = configModule(configOverrides(options), logger, options.env ?? process.env);

@@ -1,7 +1,7 @@
 import type { Create, DelegationCommand, Status } from '../domain/index.js';
 import { assertNever, InvalidInputError } from '../domain/index.js';
 import type { CreateInput, SetStatusOptions } from './ledger-api.js';
-import { detailText, optionalId, positiveInteger, requireDate, requireId } from './validation.js';
+import { detailText, durationMs, MAX_DURATION_MS, optionalId, positiveInteger, requireDate, requireId } from './validation.js';
 
 /** Validates a create request into the Create command; throws InvalidInputError naming the field. */
 export function createCommand(input: CreateInput, now: Date, defaultDeadlineMs: number, newId: () => string): Create {
@@ -16,7 +16,7 @@ export function createCommand(input: CreateInput, now: Date, defaultDeadlineMs: 
     calleeId: requireId('calleeId', input.calleeId),
     taskPreview: detailText('task', input.task) ?? '',
     deadline,
-    heartbeatTimeoutMs: positiveInteger('heartbeatTimeoutMs', input.heartbeatTimeoutMs) ?? null,
+    heartbeatTimeoutMs: durationMs('heartbeatTimeoutMs', input.heartbeatTimeoutMs, 1, MAX_DURATION_MS) ?? null,
     idempotencyKey: optionalId('idempotencyKey', input.idempotencyKey),
     actor: 'caller',
   };
