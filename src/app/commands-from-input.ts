@@ -5,7 +5,7 @@ import { detailText, durationMs, MAX_DURATION_MS, optionalId, positiveInteger, r
 
 /** Validates a create request into the Create command; throws InvalidInputError naming the field. */
 export function createCommand(input: CreateInput, now: Date, defaultDeadlineMs: number, newId: () => string): Create {
-  if (typeof input !== 'object' || input === null) throw new InvalidInputError('input', 'must be an object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InvalidInputError('input', 'must be an object');
   const deadline = input.deadline === undefined ? new Date(now.getTime() + defaultDeadlineMs) : requireDate('deadline', input.deadline);
   if (deadline.getTime() <= now.getTime()) throw new InvalidInputError('deadline', 'must be in the future');
   if (typeof input.task !== 'string') throw new InvalidInputError('task', 'must be a string');
