@@ -4,7 +4,7 @@ import { createAdminApp, type AdminServices } from '../adapters/http/admin-app.j
 import { listen } from '../adapters/http/server.js';
 import { meteredServices } from '../adapters/metrics/metered-services.js';
 import { createMetrics } from '../adapters/metrics/metrics.js';
-import { describeStore, openStore, type StoreChoice } from '../adapters/cli/store.js';
+import { describeStore, openStore, prepareStore, type StoreChoice } from '../adapters/cli/store.js';
 
 export type DaemonSettings = {
   readonly choice: StoreChoice;
@@ -21,7 +21,8 @@ const SHUTDOWN = 'shutting down: refusing new requests, letting the sweep in pro
  * The admin API and the sweeper loop until SIGINT or SIGTERM, then a graceful
  * stop: no new requests, the sweep in progress finishes, the database closes.
  * The API listens first, so /healthz answers (503, starting) while a fresh
- * PGlite directory is still being created. Resolves to the exit code: 1 when
+ * PGlite directory is being created (in a worker thread: initdb would block
+ * this one for seconds) and then opened (which blocks it for about half a second). Resolves to the exit code: 1 when
  * the sweeper could not start.
  */
 export async function runDaemon(settings: DaemonSettings): Promise<number> {
@@ -34,6 +35,7 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
     const server = await listen(app, { port: settings.port, host: listenHost(settings) });
     logger.info({ url: server.url, store: describeStore(choice), auth: token !== null }, 'admin API listening');
     try {
+      await prepareStore(choice);
       const delegations = await openStore(choice, { logger });
       try {
         const services = meteredServices(delegations.container, metrics, logger);

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { DataDirectoryInUseError } from '../../drizzle/pglite-lock.js';
-import { CommandFailed } from '../errors.js';
 import { JSON_FLAG, print, printJson, type OutputOptions } from '../output.js';
-import { addStoreOptions, chooseStore, describeStore } from '../store.js';
+import { addStoreOptions, checkDataDir, chooseStore, describeStore, storeFailure } from '../store.js';
 
 export function register(program: Command): void {
   addStoreOptions(
@@ -12,14 +10,14 @@ export function register(program: Command): void {
       .option(...JSON_FLAG),
   ).action(async (options: OutputOptions, command: Command) => {
     const choice = chooseStore(command);
+    await checkDataDir(choice, 'create');
     try {
       const { migrate } = await import('../../../migrate.js');
       await migrate(
         choice.kind === 'postgres' ? { store: 'postgres', connectionString: choice.connectionString } : { store: 'pglite', dataDir: choice.dataDir },
       );
     } catch (error) {
-      if (error instanceof DataDirectoryInUseError) throw new CommandFailed(error.message);
-      throw new Error(`cannot migrate ${describeStore(choice)}`, { cause: error });
+      throw storeFailure(`cannot migrate ${describeStore(choice)}`, error);
     }
     if (options.json) printJson({ migrated: true, store: describeStore(choice) });
     else print(`migrated ${describeStore(choice)}`);
