@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Container, type ContainerModule } from 'inversify';
 import type pg from 'pg';
 import type { ConfigOverrides, DelegationsConfig } from './app/config.js';
+import { validateCreateOptions } from './app/create-options.js';
 import type { Ledger, Sweeper } from './app/ledger-api.js';
 import type { SubscribeOptions, SubscriptionHandle } from './app/subscriptions-api.js';
 import type { DrizzleDb } from './adapters/drizzle/db.js';
@@ -83,6 +84,7 @@ export async function createDelegations(options: CreateDelegationsOptions): Prom
 
 /** What createDelegations builds, with the store and clock still in reach: for the daemon, the harnesses and the benches. */
 export async function openDelegations(options: CreateDelegationsOptions & Pick<WiringOptions, 'decorateStore'>): Promise<WiredDelegations> {
+  validateCreateOptions(options);
   const { logger, env, decorateStore } = options;
   return loadDelegations(new Container(), { adapter: await adapterModule(options), config: configOverrides(options), logger, env, decorateStore });
 }

@@ -1,11 +1,11 @@
 import type { CreateDelegation, DelegationCommand, Status } from '../domain/index.js';
 import { assertNever, InvalidInputError } from '../domain/index.js';
 import type { CreateInput, SetStatusOptions } from './ledger-api.js';
-import { detailText, optionalId, positiveInteger, requireDate, requireId } from './validation.js';
+import { detailText, durationMs, MAX_DURATION_MS, optionalId, positiveInteger, requireDate, requireId } from './validation.js';
 
 /** Validates a create request into the CreateDelegation command; throws InvalidInputError naming the field. */
 export function createCommand(input: CreateInput, now: Date, defaultDeadlineMs: number, newId: () => string): CreateDelegation {
-  if (typeof input !== 'object' || input === null) throw new InvalidInputError('input', 'must be an object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InvalidInputError('input', 'must be an object');
   const deadline = input.deadline === undefined ? new Date(now.getTime() + defaultDeadlineMs) : requireDate('deadline', input.deadline);
   if (deadline.getTime() <= now.getTime()) throw new InvalidInputError('deadline', 'must be in the future');
   if (typeof input.task !== 'string') throw new InvalidInputError('task', 'must be a string');
@@ -16,7 +16,7 @@ export function createCommand(input: CreateInput, now: Date, defaultDeadlineMs: 
     calleeId: requireId('calleeId', input.calleeId),
     taskPreview: detailText('task', input.task) ?? '',
     deadline,
-    heartbeatTimeoutMs: positiveInteger('heartbeatTimeoutMs', input.heartbeatTimeoutMs) ?? null,
+    heartbeatTimeoutMs: durationMs('heartbeatTimeoutMs', input.heartbeatTimeoutMs, 1, MAX_DURATION_MS) ?? null,
     idempotencyKey: optionalId('idempotencyKey', input.idempotencyKey),
     actor: 'caller',
   };

@@ -1,5 +1,5 @@
-import { InvalidInputError } from '../domain/index.js';
 import type { Logger } from './ports.js';
+import { durationMs, MAX_DURATION_MS, MAX_TIMER_MS, optionsObject } from './validation.js';
 
 export type DelegationsConfig = {
   readonly stuckThresholdMs: number;
@@ -32,33 +32,25 @@ type Env = Readonly<Record<string, string | undefined>>;
  * typo never stops start-up.
  */
 export function resolveConfig(overrides: ConfigOverrides, env: Env, logger: Logger): DelegationsConfig {
+  const given = optionsObject('options', overrides);
+  const source = optionsObject('env', env);
+  // The interval feeds a timer: past MAX_TIMER_MS Node fires it at once and the loop would spin.
   const stuckThresholdMs =
-    positiveOption('stuckThresholdMs', overrides.stuckThresholdMs) ?? envSeconds(env, ENV_STUCK_THRESHOLD, DEFAULT_STUCK_THRESHOLD_MS, logger);
+    durationMs('stuckThresholdMs', given.stuckThresholdMs, 1, MAX_DURATION_MS) ??
+    envSeconds(source, ENV_STUCK_THRESHOLD, DEFAULT_STUCK_THRESHOLD_MS, MAX_DURATION_MS, logger);
   const sweepIntervalMs =
-    positiveOption('sweepIntervalMs', overrides.sweepIntervalMs) ?? envSeconds(env, ENV_SWEEP_INTERVAL, DEFAULT_SWEEP_INTERVAL_MS, logger);
-  const bootGraceMs = nonNegativeOption('bootGraceMs', overrides.bootGraceMs) ?? stuckThresholdMs;
-  const defaultDeadlineMs = positiveOption('defaultDeadlineMs', overrides.defaultDeadlineMs) ?? DEFAULT_DEADLINE_MS;
+    durationMs('sweepIntervalMs', given.sweepIntervalMs, 1, MAX_TIMER_MS) ??
+    envSeconds(source, ENV_SWEEP_INTERVAL, DEFAULT_SWEEP_INTERVAL_MS, MAX_TIMER_MS, logger);
+  const bootGraceMs = durationMs('bootGraceMs', given.bootGraceMs, 0, MAX_DURATION_MS) ?? stuckThresholdMs;
+  const defaultDeadlineMs = durationMs('defaultDeadlineMs', given.defaultDeadlineMs, 1, MAX_DURATION_MS) ?? DEFAULT_DEADLINE_MS;
   return { stuckThresholdMs, sweepIntervalMs, bootGraceMs, defaultDeadlineMs };
 }
 
-function envSeconds(env: Env, name: string, fallbackMs: number, logger: Logger): number {
+function envSeconds(env: Env, name: string, fallbackMs: number, maxMs: number, logger: Logger): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallbackMs;
-  if (/^\d+$/.test(raw.trim()) && Number(raw) > 0 && Number.isSafeInteger(Number(raw) * 1000)) {
-    return Number(raw) * 1000;
-  }
+  const ms = Number(raw) * 1000;
+  if (typeof raw === 'string' && /^\d+$/.test(raw.trim()) && ms > 0 && ms <= maxMs) return ms;
   logger.warn({ variable: name, value: raw, fallbackMs }, `invalid ${name}, using the default`);
   return fallbackMs;
-}
-
-function positiveOption(field: string, value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidInputError(field, 'must be a positive integer of milliseconds');
-  return value;
-}
-
-function nonNegativeOption(field: string, value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || value < 0) throw new InvalidInputError(field, 'must be zero or a positive integer of milliseconds');
-  return value;
 }

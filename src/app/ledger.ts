@@ -6,7 +6,6 @@ import {
   decide,
   evolve,
   IN_FLIGHT_STATUSES,
-  InvalidInputError,
   STATUSES,
   TERMINAL_STATUSES,
   type Delegation,
@@ -19,7 +18,7 @@ import type { DelegationsConfig } from './config.js';
 import type { CreateInput, HeartbeatOptions, HeartbeatOutcome, Ledger, ListOptions, SetStatusOptions, StatusFilter, TransitionOutcome } from './ledger-api.js';
 import type { Clock, DelegationStore, Logger } from './ports.js';
 import { TOKENS } from './tokens.js';
-import { positiveInteger, progressValue, requireId, requireStatus } from './validation.js';
+import { boundedInteger, detailText, idList, MAX_ATTEMPT, optionsObject, positiveInteger, progressValue, requireId, requireStatus } from './validation.js';
 
 // Each lost race means a competitor appended an event, and a stream only moves
 // forward a handful of times per attempt; hitting this bound means a livelock.
@@ -32,6 +31,8 @@ export const MAX_LIST_LIMIT = 1000;
  */
 export const DEFAULT_LIST_STATUS: StatusFilter = 'in_flight';
 export const DEFAULT_LIST_LIMIT = 100;
+// One statement updates them all; a bigger batch is a caller's bug, not a fleet.
+export const MAX_HEARTBEAT_BATCH = 10_000;
 
 type Outcome = TransitionOutcome | { readonly outcome: 'recorded'; readonly delegation: Delegation };
 
@@ -63,22 +64,26 @@ export class LedgerService implements Ledger {
 
   async setStatus(delegationId: string, status: Status, options: SetStatusOptions = {}): Promise<TransitionOutcome> {
     const id = requireId('delegationId', delegationId);
-    return (await this.execute(id, statusCommand(requireStatus(status), options))) as TransitionOutcome;
+    return (await this.execute(id, statusCommand(requireStatus(status), optionsObject('options', options)))) as TransitionOutcome;
   }
 
   async heartbeat(delegationId: string, options: HeartbeatOptions = {}): Promise<HeartbeatOutcome> {
     const id = requireId('delegationId', delegationId);
-    const attempt = positiveInteger('attempt', options.attempt);
-    const progress = progressValue(options.progress);
+    const { attempt: rawAttempt, progress: rawProgress } = optionsObject('options', options);
+    const attempt = positiveInteger('attempt', rawAttempt);
+    const progress = progressValue(rawProgress);
     const now = await this.clock.now();
-    // Fast path: most beats land on a running delegation and need no decision.
-    const [touched] = await this.store.recordHeartbeats([{ delegationId: id, attempt, progress: progress ?? null }], now);
-    if (touched !== undefined) return { outcome: 'recorded', delegation: touched, stop: false };
+    // Fast path: most beats land on a running delegation and need no decision. An attempt past
+    // what the column holds names no attempt there is: decided (refused), as setStatus does.
+    if (attempt === undefined || attempt <= MAX_ATTEMPT) {
+      const [touched] = await this.store.recordHeartbeats([{ delegationId: id, attempt, progress: progress ?? null }], now);
+      if (touched !== undefined) return { outcome: 'recorded', delegation: touched, stop: false };
+    }
     return withStop(await this.execute(id, { type: 'Heartbeat', attempt, progress, actor: 'agent' }));
   }
 
   async heartbeatMany(delegationIds: readonly string[]): Promise<HeartbeatOutcome[]> {
-    const ids = delegationIds.map((id) => requireId('delegationId', id));
+    const ids = idList('delegationIds', delegationIds, MAX_HEARTBEAT_BATCH);
     const now = await this.clock.now();
     const touched = await this.store.recordHeartbeats(
       ids.map((delegationId) => ({ delegationId, progress: null })),
@@ -94,12 +99,14 @@ export class LedgerService implements Ledger {
     return outcomes;
   }
 
-  async retry(delegationId: string, options: { actor?: string } = {}): Promise<TransitionOutcome> {
-    return this.setStatus(delegationId, 'queued', { actor: options.actor ?? 'operator' });
+  async retry(delegationId: string, options?: { actor?: string }): Promise<TransitionOutcome> {
+    const { actor } = optionsObject('options', options);
+    return this.setStatus(delegationId, 'queued', { actor: actor ?? 'operator' });
   }
 
-  async cancel(delegationId: string, options: { reason?: string | undefined; actor?: string | undefined } = {}): Promise<TransitionOutcome> {
-    return this.setStatus(delegationId, 'cancelled', { errorDetail: options.reason, actor: options.actor ?? 'operator' });
+  async cancel(delegationId: string, options?: { reason?: string | undefined; actor?: string | undefined }): Promise<TransitionOutcome> {
+    const { reason, actor } = optionsObject('options', options);
+    return this.setStatus(delegationId, 'cancelled', { errorDetail: detailText('reason', reason) ?? undefined, actor: actor ?? 'operator' });
   }
 
   async get(delegationId: string): Promise<Delegation | null> {
@@ -110,10 +117,9 @@ export class LedgerService implements Ledger {
     return this.store.history(requireId('delegationId', delegationId));
   }
 
-  async list(options: ListOptions = {}): Promise<Delegation[]> {
-    const limit = positiveInteger('limit', options.limit) ?? DEFAULT_LIST_LIMIT;
-    if (limit > MAX_LIST_LIMIT) throw new InvalidInputError('limit', `must be at most ${MAX_LIST_LIMIT}`);
-    return this.store.list({ statuses: statusesOf(options.status ?? DEFAULT_LIST_STATUS), limit });
+  async list(options?: ListOptions): Promise<Delegation[]> {
+    const { limit = DEFAULT_LIST_LIMIT, status = DEFAULT_LIST_STATUS } = optionsObject('options', options);
+    return this.store.list({ statuses: statusesOf(status), limit: boundedInteger('limit', limit, MAX_LIST_LIMIT) ?? DEFAULT_LIST_LIMIT });
   }
 
   async stats(): Promise<Record<Status, number>> {

@@ -4,12 +4,13 @@ import type { EventFeed, Logger } from './ports.js';
 import { SubscriptionRunner, type RunnerSettings } from './subscription-runner.js';
 import { StoreClosedError, type SubscribeOptions, type SubscriptionHandle, type Subscriptions } from './subscriptions-api.js';
 import { TOKENS } from './tokens.js';
-import { positiveInteger, requireId } from './validation.js';
+import { boundedInteger, durationMs, MAX_TIMER_MS, optionalBoolean, optionsObject, positiveInteger, requireId } from './validation.js';
 
 const DEFAULT_BATCH_SIZE = 100;
 // A batch is one read and one handler call; past this a slow handler holds the checkpoint back too long.
 export const MAX_BATCH_SIZE = 10_000;
 const DEFAULT_MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 1000;
 const DEFAULT_RETRY_DELAY_MS = 200;
 // Wake-ups (NOTIFY, the in-process signal) normally come first; this only bounds how late a missed one is noticed.
 const DEFAULT_POLL_INTERVAL_MS = 1000;
@@ -47,10 +48,11 @@ export class SubscriptionService implements Subscriptions {
   }
 }
 
-function settingsOf(options: SubscribeOptions<unknown>, supportsTransactions: boolean): RunnerSettings {
-  if (typeof options?.handler !== 'function') throw new InvalidInputError('handler', 'must be a function');
-  const transactional = options.transactional === true;
-  const durable = options.checkpoint !== false;
+function settingsOf(given: SubscribeOptions<unknown>, supportsTransactions: boolean): RunnerSettings {
+  const options = optionsObject('options', given);
+  if (typeof options.handler !== 'function') throw new InvalidInputError('handler', 'must be a function');
+  const transactional = optionalBoolean('transactional', options.transactional) === true;
+  const durable = optionalBoolean('checkpoint', options.checkpoint) !== false;
   if (transactional && !supportsTransactions) {
     throw new ConfigurationError('transactional subscriptions need a database store (PGlite or PostgreSQL)');
   }
@@ -60,9 +62,10 @@ function settingsOf(options: SubscribeOptions<unknown>, supportsTransactions: bo
   return {
     request: { name: requireId('name', options.name), startAfter: startOf(options.from), types: typesOf(options.types), transactional, durable },
     batchSize,
-    maxAttempts: positiveInteger('maxAttempts', options.maxAttempts) ?? DEFAULT_MAX_ATTEMPTS,
-    retryDelayMs: positiveInteger('retryDelayMs', options.retryDelayMs) ?? DEFAULT_RETRY_DELAY_MS,
-    pollIntervalMs: positiveInteger('pollIntervalMs', options.pollIntervalMs) ?? DEFAULT_POLL_INTERVAL_MS,
+    maxAttempts: boundedInteger('maxAttempts', options.maxAttempts, MAX_ATTEMPTS) ?? DEFAULT_MAX_ATTEMPTS,
+    // Both feed timers, which fire at once past MAX_TIMER_MS: a poll loop would spin.
+    retryDelayMs: durationMs('retryDelayMs', options.retryDelayMs, 1, MAX_TIMER_MS) ?? DEFAULT_RETRY_DELAY_MS,
+    pollIntervalMs: durationMs('pollIntervalMs', options.pollIntervalMs, 1, MAX_TIMER_MS) ?? DEFAULT_POLL_INTERVAL_MS,
     handler: options.handler,
   };
 }

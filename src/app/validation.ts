@@ -57,3 +57,46 @@ export function progressValue(value: unknown): number | undefined {
   }
   return value;
 }
+
+/** The database's attempt column is a 32-bit integer: no delegation can be on a later attempt. */
+export const MAX_ATTEMPT = 2_147_483_647;
+/** A timer longer than this fires at once in Node (TimeoutOverflowWarning), so a loop on it would spin. */
+export const MAX_TIMER_MS = 2_147_483_647;
+/** Thresholds, graces and deadlines: a century is past any real use and far inside what a date can hold. */
+export const MAX_DURATION_MS = 100 * 365 * 24 * 3_600_000;
+
+/** An options argument: absent, or an object (null or a string is a caller's bug, refused by name). */
+export function optionsObject<T extends object>(field: string, value: T | undefined | null): T {
+  if (value === undefined) return {} as T;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidInputError(field, 'must be an object');
+  return value;
+}
+
+/** A whole number of milliseconds in [min, max]; undefined stays undefined (the default applies). */
+export function durationMs(field: string, value: unknown, min: 0 | 1, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new InvalidInputError(field, `must be ${min === 0 ? 'zero or ' : ''}a positive integer of milliseconds`);
+  }
+  if (value > max) throw new InvalidInputError(field, `must be at most ${max} ms`);
+  return value;
+}
+
+/** A positive integer no larger than `max`. */
+export function boundedInteger(field: string, value: unknown, max: number): number | undefined {
+  const integer = positiveInteger(field, value);
+  if (integer !== undefined && integer > max) throw new InvalidInputError(field, `must be at most ${max}`);
+  return integer;
+}
+
+export function optionalBoolean(field: string, value: unknown): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new InvalidInputError(field, 'must be true or false');
+}
+
+/** An array of ids, each valid, at most `max` of them. */
+export function idList(field: string, value: unknown, max: number): string[] {
+  if (!Array.isArray(value)) throw new InvalidInputError(field, 'must be an array of ids');
+  if (value.length > max) throw new InvalidInputError(field, `must hold at most ${max} ids`);
+  return value.map((id: unknown) => requireId(field, id));
+}

@@ -6,7 +6,7 @@ import { parseAllowedHosts, servedHosts, type ServedHosts } from '../adapters/ht
 import { listen } from '../adapters/http/server.js';
 import { meteredStore } from '../adapters/metrics/metered-store.js';
 import { createMetrics } from '../adapters/metrics/metrics.js';
-import { describeStore, openServices, type StoreChoice } from '../adapters/cli/store.js';
+import { describeStore, openServices, prepareStore, type StoreChoice } from '../adapters/cli/store.js';
 
 export type DaemonSettings = {
   readonly choice: StoreChoice;
@@ -25,7 +25,8 @@ const SHUTDOWN = 'shutting down: refusing new requests, letting the sweep in pro
  * The admin API and the sweeper loop until SIGINT or SIGTERM, then a graceful
  * stop: no new requests, the sweep in progress finishes, the database closes.
  * The API listens first, so /healthz answers (503, starting) while a fresh
- * PGlite directory is still being created. Resolves to the exit code: 1 when
+ * PGlite directory is being created (in a worker thread: initdb would block
+ * this one for seconds) and then opened (which blocks it for about half a second). Resolves to the exit code: 1 when
  * the sweeper could not start.
  */
 export async function runDaemon(settings: DaemonSettings): Promise<number> {
@@ -44,6 +45,7 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
     served = servedHosts(host, server.port, extraHosts);
     logger.info({ url: server.url, store: describeStore(choice), auth: token !== null }, 'admin API listening');
     try {
+      await prepareStore(choice);
       const services = await openServices(choice, { logger, decorateStore: meteredStore(metrics, logger) });
       try {
         metrics.observe({ ...services, logger });

@@ -29,7 +29,8 @@ export function createProgram(commands: readonly CommandModule[] = COMMANDS, out
     .exitOverride()
     .showSuggestionAfterError();
   // Before the commands are added: each copies the program's settings when it is created.
-  if (output !== undefined) program.configureOutput(output);
+  // An error is one line on stderr, a suggestion ("Did you mean stats?") included.
+  program.configureOutput({ ...output, outputError: (text, write) => write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`) });
   for (const command of commands) command.register(program);
   return program;
 }

@@ -16,7 +16,8 @@ export function register(program: Command): void {
     .addOption(new Option('--pace <ms>', 'real milliseconds per 10 virtual seconds (0: as fast as possible)').default(String(DEFAULT_PACE_MS)))
     .option(...JSON_FLAG)
     .action(async (options: OutputOptions & { pace: string }) => {
-      const pace = paceSchema.safeParse(options.pace);
+      // Digits first: coercion alone reads '' as 0.
+      const pace = paceSchema.safeParse(/^\d+$/.test(options.pace) ? options.pace : Number.NaN);
       if (!pace.success) throw new UsageError(`--pace: must be a whole number of milliseconds (0-5000), got ${JSON.stringify(options.pace)}`);
       if (!options.json) print(introduction());
       const { runDemo } = await import('../demo/run-demo.js');

@@ -35,8 +35,9 @@ export function register(program: Command): void {
 }
 
 function positionOf(value: string | undefined): number {
-  const position = Number(value);
-  if (!Number.isSafeInteger(position) || position < 1) throw new UsageError(`--from: expected a position (a positive integer), got ${value}`);
+  // Digits only: Number() would take '', '0x10', '1e3' and ' 5' as positions.
+  const position = /^\d+$/.test(value ?? '') ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(position) || position < 1) throw new UsageError(`--from: expected a position (a positive integer), got ${JSON.stringify(value)}`);
   return position;
 }
 

@@ -14,6 +14,8 @@ export function register(program: Command): void {
       .option('--limit <n>', `at most this many rows (1-${MAX_LIST_LIMIT})`, String(DEFAULT_LIST_LIMIT))
       .option(...JSON_FLAG),
   ).action(async (options: OutputOptions & { status: string; limit: string }, command: Command) => {
+    // Digits only: a number parser would take '', '0x10', '1e3' and '+5' as limits.
+    if (!/^\d+$/.test(options.limit)) throw new UsageError('--limit: must be a whole number');
     const parsed = listQuerySchema.safeParse({ status: options.status, limit: options.limit });
     if (!parsed.success) {
       const { field, message } = firstIssue(parsed.error);

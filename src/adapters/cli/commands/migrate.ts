@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { DataDirectoryInUseError } from '../../drizzle/pglite-lock.js';
-import { CommandFailed } from '../errors.js';
 import { JSON_FLAG, print, printJson, type OutputOptions } from '../output.js';
-import { addStoreOptions, chooseStore, databaseEnv, describeStore } from '../store.js';
+import { addStoreOptions, checkDataDir, chooseStore, databaseEnv, describeStore, storeFailure } from '../store.js';
 
 export function register(program: Command): void {
   addStoreOptions(
@@ -12,6 +10,7 @@ export function register(program: Command): void {
       .option(...JSON_FLAG),
   ).action(async (options: OutputOptions, command: Command) => {
     const choice = chooseStore(command);
+    await checkDataDir(choice, 'create');
     const database = await databaseEnv(choice);
     try {
       const { migrate } = await import('../../../migrate.js');
@@ -21,8 +20,7 @@ export function register(program: Command): void {
           : { ...database, store: 'pglite', dataDir: choice.dataDir },
       );
     } catch (error) {
-      if (error instanceof DataDirectoryInUseError) throw new CommandFailed(error.message);
-      throw new Error(`cannot migrate ${describeStore(choice)}`, { cause: error });
+      throw storeFailure(`cannot migrate ${describeStore(choice)}`, error);
     }
     if (options.json) printJson({ migrated: true, store: describeStore(choice) });
     else print(`migrated ${describeStore(choice)}`);

@@ -1,12 +1,9 @@
 import { Option, type Command } from 'commander';
-import { z } from 'zod';
 import { CommandFailed, UsageError } from '../errors.js';
-import { addStoreOptions, chooseStore, cliLogger } from '../store.js';
+import { addStoreOptions, checkDataDir, chooseStore, cliLogger } from '../store.js';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
-
-const portSchema = z.coerce.number().int().min(0).max(65535);
 
 export function register(program: Command): void {
   addStoreOptions(
@@ -21,11 +18,35 @@ export function register(program: Command): void {
           'DELEGATION_SWEEPER_INTERVAL_S, DELEGATION_STUCK_THRESHOLD_S. See the README for all of them.',
       ),
   ).action(async (options: { port: string; host: string }, command: Command) => {
-    const port = portSchema.safeParse(options.port);
-    if (!port.success) throw new UsageError(`invalid port ${JSON.stringify(options.port)} (--port or PORT): must be 0-65535`);
+    const port = portOf(options.port);
+    const host = options.host.trim();
+    if (host === '') throw new UsageError('invalid host "" (--host or HOST): name an address to listen on, e.g. 127.0.0.1');
+    const choice = chooseStore(command);
+    await checkDataDir(choice, 'create');
     const token = process.env.DELEGATIONS_ADMIN_TOKEN?.trim() || null;
-    const settings = { choice: chooseStore(command), port: port.data, host: options.host, token, logger: cliLogger('info') };
+    const settings = { choice, port, host, token, logger: cliLogger('info') };
     const { runDaemon } = await import('../../../main/daemon.js');
-    if ((await runDaemon(settings)) !== 0) throw new CommandFailed('the daemon stopped because the sweeper could not start (logged above)');
+    let code: number;
+    try {
+      code = await runDaemon(settings);
+    } catch (error) {
+      throw listenFailure(error, settings) ?? error;
+    }
+    if (code !== 0) throw new CommandFailed('the daemon stopped because the sweeper could not start (logged above)');
   });
+}
+
+/** Digits only: an empty --port or PORT would otherwise be 0, a random port nobody asked for. */
+function portOf(raw: string): number {
+  const port = /^\d{1,5}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`invalid port ${JSON.stringify(raw)} (--port or PORT): must be 0-65535`);
+  return port;
+}
+
+function listenFailure(error: unknown, { port, host }: { port: number; host: string }): Error | null {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE') return new CommandFailed(`port ${port} on ${host} is in use (another daemon?); choose another with --port or PORT`);
+  if (code === 'EACCES') return new CommandFailed(`not allowed to listen on port ${port} on ${host}; choose a port above 1023 with --port or PORT`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new CommandFailed(`cannot listen on ${host}: no such local address (--host or HOST)`);
+  return null;
 }

@@ -1,0 +1,139 @@
+/** One command line that must be refused: exit `code` (2, a usage error, unless said) and one stderr line matching `line`. */
+export type CliCase = { readonly args: readonly string[]; readonly env?: Readonly<Record<string, string>>; readonly code?: 1 | 2; readonly line: RegExp };
+
+/** Paths the corpus points at, made by the test in a scratch directory. */
+export type Places = {
+  readonly ledger: string;
+  readonly missing: string;
+  readonly empty: string;
+  readonly file: string;
+  readonly cluttered: string;
+  readonly busyPort: number;
+};
+
+const STORE_COMMANDS: readonly (readonly string[])[] = [
+  ['migrate'],
+  ['sweep', '--once'],
+  ['list'],
+  ['show', 'x'],
+  ['events'],
+  ['stats'],
+  ['retry', 'x'],
+  ['cancel', 'x'],
+  ['verify'],
+];
+const READ_AND_OPERATE = STORE_COMMANDS.filter(([name]) => name !== 'migrate');
+const EVERY_COMMAND = ['run', 'migrate', 'sweep', 'list', 'show', 'events', 'stats', 'retry', 'cancel', 'verify', 'demo', 'simulate'];
+
+const NO_LEDGER = /^error: no ledger in .+: pass --data-dir/;
+const BAD_URL = /^error: DATABASE_URL: /;
+
+function commander(): CliCase[] {
+  return [
+    ...['frobnicate', 'stat', 'RUN', '', '--data-dir'].map((name) => ({
+      args: [name],
+      line: /^error: (unknown command|unknown option|too many arguments|option '--data-dir <dir>' argument missing)/,
+    })),
+    ...EVERY_COMMAND.map((name) => ({ args: [name, '--bogus'], line: /^error: unknown option '--bogus'$/ })),
+    ...['show', 'retry', 'cancel'].map((name) => ({ args: [name], line: /^error: missing required argument 'id'$/ })),
+    ...['show', 'retry', 'cancel'].map((name) => ({ args: [name, 'a', 'b'], line: /^error: too many arguments for '\w+'/ })),
+    ...STORE_COMMANDS.map((command) => ({ args: [...command, '--data-dir'], line: /^error: option '--data-dir <dir>' argument missing$/ })),
+  ];
+}
+
+function optionValues(): CliCase[] {
+  const cases: [string[], RegExp][] = [
+    ...['0', '-1', '1.5', 'ten', '', '1001', '0x10', '1e3', '+5', ' 5'].map((v): [string[], RegExp] => [
+      ['list', '--limit', v],
+      /^error: --limit: must be (a whole number|between 1 and 1000)$/,
+    ]),
+    ...['sleeping', '', 'COMPLETED', '5', 'in-flight'].map((v): [string[], RegExp] => [['list', '--status', v], /^error: --status: unknown status /]),
+    ...['0', '-1', '', 'abc', '0x10', '1e3', '1.5', ' 5', '9007199254740993'].map((v): [string[], RegExp] => [
+      ['events', '--from', v],
+      /^error: --from: expected a position/,
+    ]),
+    [['sweep'], /^error: sweep needs --once/],
+    ...['', ' ', '99999', '-1', 'abc', '0x50', '1e3', '80.5', '65536', '8080x'].map((v): [string[], RegExp] => [
+      ['run', '--port', v],
+      /^error: invalid port .* \(--port or PORT\): must be 0-65535$/,
+    ]),
+    [['run', '--host', ''], /^error: invalid host "" \(--host or HOST\)/],
+    [['run', '--host', '   '], /^error: invalid host "" \(--host or HOST\)/],
+    ...['fast', '-1', '5001', '', '1.5'].map((v): [string[], RegExp] => [['demo', '--pace', v], /^error: --pace: must be a whole number of milliseconds/]),
+    ...['0', 'abc', '', '-5', '1.5'].map((v): [string[], RegExp] => [['simulate', '--agents', v], /^error: --agents: must be an integer of at least 1/]),
+    ...['0', '-1', 'x', ''].map((v): [string[], RegExp] => [['simulate', '--hours', v], /^error: --hours: must be a number greater than 0/]),
+    [['simulate', '--seed', '-1'], /^error: --seed: must be an integer of at least 0/],
+    ...['', '0', 'a,b', '1,,2', '60;120'].map((v): [string[], RegExp] => [
+      ['simulate', '--thresholds', v],
+      /^error: --thresholds: must be positive whole seconds/,
+    ]),
+    [['simulate', '--intervals', '1,,2'], /^error: --intervals: must be positive whole seconds/],
+    ...['0', 'x', '-0.1'].map((v): [string[], RegExp] => [['simulate', '--max-false-positive-rate', v], /^error: --max-false-positive-rate: /]),
+    [['simulate', '--jobs', '0'], /^error: --jobs: must be an integer of at least 1/],
+    [['simulate', '--profiles', '/nonexistent/profiles.json'], /^error: --profiles \/nonexistent\/profiles.json: /],
+  ];
+  return cases.map(([args, line]) => ({ args, line }));
+}
+
+function dataDirs(p: Places): CliCase[] {
+  return [
+    ...[['run', '--port', '0'], ...STORE_COMMANDS].map((command) => ({ args: [...command, '--data-dir', ''], line: /^error: --data-dir: must not be empty$/ })),
+    ...STORE_COMMANDS.map((command) => ({ args: [...command, '--data-dir', 'a\u0000b'], line: /^error: --data-dir: must not contain NUL/ })),
+    ...READ_AND_OPERATE.map((command) => ({ args: [...command, '--data-dir', p.missing], line: NO_LEDGER })),
+    ...READ_AND_OPERATE.map((command) => ({ args: [...command, '--data-dir', p.empty], line: NO_LEDGER })),
+    ...READ_AND_OPERATE.map((command) => ({ args: [...command, '--data-dir', p.cluttered], line: NO_LEDGER })),
+    ...READ_AND_OPERATE.map((command) => ({ args: [...command, '--data-dir', '/proc/xyz'], line: NO_LEDGER })),
+    ...[['migrate'], ['stats'], ['run', '--port', '0']].map((command) => ({
+      args: [...command, '--data-dir', p.file],
+      line: /^error: --data-dir: .* is not a directory$/,
+    })),
+    ...[['migrate'], ['run', '--port', '0']].map((command) => ({ args: [...command, '--data-dir', p.cluttered], line: /is not empty and holds no ledger/ })),
+    { args: ['migrate', '--data-dir', '/proc/xyz'], line: /^error: --data-dir: cannot create data directory \/proc\/xyz/ },
+    { args: ['migrate', '--data-dir', '/proc/xyz/deeper/still'], line: /^error: --data-dir: cannot create data directory/ },
+    { args: ['run', '--port', '0', '--data-dir', '/proc/xyz'], line: /^error: --data-dir: cannot create data directory \/proc\/xyz/ },
+    ...[
+      ['show', ''],
+      ['retry', ' '],
+      ['cancel', ''],
+    ].map((command) => ({ args: [...command, '--data-dir', p.ledger], line: /^error: invalid delegationId: must not be empty$/ })),
+  ];
+}
+
+function databaseUrls(p: Places): CliCase[] {
+  const urls = [
+    'not-a-url',
+    'mysql://root@127.0.0.1:3306/app',
+    'http://127.0.0.1:5432/app',
+    'redis://127.0.0.1:6379',
+    'sqlite:app.db',
+    'file:///tmp/app.db',
+    'postgres://',
+    'postgresql:///app',
+    'localhost:5432/app',
+    'postgres://u@h/%E0%A4%A',
+  ];
+  const missingDb = 'postgres://postgres@127.0.0.1:5432/delegations_corpus_no_such_db';
+  return [
+    ...urls.flatMap((url) => [['stats'], ['migrate']].map((command) => ({ args: command, env: { DATABASE_URL: url }, line: BAD_URL }))),
+    { args: ['run', '--port', '0'], env: { DATABASE_URL: 'mysql://root@127.0.0.1/app' }, line: BAD_URL },
+    { args: ['stats', '--data-dir', p.ledger], env: { DATABASE_URL: missingDb }, line: /--data-dir and DATABASE_URL both given/ },
+    ...[['stats'], ['migrate'], ['list']].map((command) => ({
+      args: command,
+      env: { DATABASE_URL: missingDb },
+      code: 1 as const,
+      line: /^error: cannot (open|migrate) PostgreSQL at 127\.0\.0\.1:5432\/delegations_corpus_no_such_db: database "delegations_corpus_no_such_db" does not exist; create it \(createdb NAME\)/,
+    })),
+    { args: ['stats'], env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/app' }, code: 1, line: /nothing answers at that address; is PostgreSQL running/ },
+    {
+      args: ['run', '--port', String(p.busyPort), '--data-dir', p.missing],
+      code: 1,
+      line: /^error: port \d+ on 127\.0\.0\.1 is in use \(another daemon\?\); choose another with --port or PORT$/,
+    },
+    { args: ['run', '--data-dir', p.missing], env: { PORT: '' }, line: /^error: invalid port "" \(--port or PORT\)/ },
+    { args: ['run', '--data-dir', p.missing], env: { PORT: 'http' }, line: /^error: invalid port "http" \(--port or PORT\)/ },
+  ];
+}
+
+export function cliCorpus(places: Places): CliCase[] {
+  return [...commander(), ...optionValues(), ...dataDirs(places), ...databaseUrls(places)];
+}
