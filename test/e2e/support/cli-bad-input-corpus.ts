@@ -121,7 +121,7 @@ function databaseUrls(p: Places): CliCase[] {
       args: command,
       env: { DATABASE_URL: missingDb },
       code: 1 as const,
-      line: /^error: cannot (open|migrate) PostgreSQL at 127\.0\.0\.1:5432\/delegations_corpus_no_such_db: database "delegations_corpus_no_such_db" does not exist; create it \(createdb NAME\)/,
+      line: /^error: cannot (open|migrate) PostgreSQL at 127\.0\.0\.1:5432\/delegations_corpus_no_such_db: the database does not exist; create it \(createdb NAME\)/,
     })),
     { args: ['stats'], env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/app' }, code: 1, line: /nothing answers at that address; is PostgreSQL running/ },
     {
