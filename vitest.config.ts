@@ -14,6 +14,10 @@ const UNIT = [
 
 export default defineConfig({
   test: {
+    // The CLI's bin runs dist/: rebuilt first when the sources are newer. At the root, so it
+    // ends before any project's first test (a project's own global setup ran beside the other
+    // project's tests, and a CLI test once met a dist being written).
+    globalSetup: ['test/support/build-dist.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     env: { LOG_LEVEL: 'silent' },
@@ -21,8 +25,7 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT } },
-      // The CLI's bin runs dist/: the full tier rebuilds it first when the sources are newer.
-      { extends: true, test: { name: 'full', include: ['test/**/*.test.ts'], exclude: UNIT, globalSetup: ['test/support/build-dist.ts'] } },
+      { extends: true, test: { name: 'full', include: ['test/**/*.test.ts'], exclude: UNIT } },
     ],
   },
 });

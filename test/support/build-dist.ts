@@ -13,6 +13,8 @@ const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
  * source, or a directory that lost one, changed after the last build.
  */
 export default function buildDistWhenStale(): void {
+  // `npm test` builds dist/ itself just before vitest starts: nothing to check, and nothing may rewrite it under running tests.
+  if (process.env.npm_lifecycle_event === 'test') return;
   if (existsSync(STAMP) && newestInput() <= statSync(STAMP).mtimeMs) return;
   const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.build.json')], { cwd: REPO, stdio: 'inherit' });
