@@ -35,9 +35,18 @@ export function statementRunner(db: DrizzleDb, prepared: boolean): StatementRunn
   const pool = client;
   return (statement) => {
     const built = dialect.sqlToQuery(statement.getSQL());
-    return guarded(async () => (await pool.query({ name: statementName(built.sql), text: built.sql, values: built.params })).rows);
+    return guarded(async () => (await pool.query({ name: statementName(built.sql), text: built.sql, values: built.params, types: RAW_TIMES })).rows);
   };
 }
+
+// Timestamps as the server's text, as drizzle's own queries receive them: the rows' mapping
+// parses them natively (new Date), which costs a heartbeat batch of 1,000 rows several ms less
+// than node-postgres's parser in JavaScript.
+const RAW_TIME_TYPES = new Set<number>([pg.types.builtins.TIMESTAMPTZ, pg.types.builtins.TIMESTAMP, pg.types.builtins.DATE]);
+const RAW_TIMES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    RAW_TIME_TYPES.has(oid) ? (value: string) => value : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
 
 /** A query-builder statement with placeholders, the way both modes share it. */
 type Preparable<R> = {
