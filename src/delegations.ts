@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Container, type ContainerModule } from 'inversify';
 import type pg from 'pg';
-import type { ConfigOverrides, DelegationsConfig } from './app/config.js';
+import { resolveConfig, type ConfigOverrides, type DelegationsConfig } from './app/config.js';
 import { validateCreateOptions } from './app/create-options.js';
 import type { Ledger, Sweeper } from './app/ledger-api.js';
 import type { SubscribeOptions, SubscriptionHandle } from './app/subscriptions-api.js';
@@ -11,7 +11,9 @@ import type { VerifyReport } from './app/verify.js';
 import { memoryModule } from './adapters/memory/memory-module.js';
 import { connectPostgres, openPglite } from './adapters/drizzle/connections.js';
 import { drizzleModule } from './adapters/drizzle/drizzle-module.js';
-import { ConfigurationError } from './domain/index.js';
+import { ConfigurationError, InvalidInputError } from './domain/index.js';
+import { createPinoLogger } from './adapters/logging/pino-logger.js';
+import { poolTimeouts } from './adapters/drizzle/timeouts.js';
 import { MemoryDelegationStore } from './adapters/memory/memory-store.js';
 import { loadDelegations, type WiredDelegations, type WiringOptions } from './wiring.js';
 
@@ -85,18 +87,38 @@ export async function createDelegations(options: CreateDelegationsOptions): Prom
 /** What createDelegations builds, with the store and clock still in reach: for the daemon, the harnesses and the benches. */
 export async function openDelegations(options: CreateDelegationsOptions & Pick<WiringOptions, 'decorateStore'>): Promise<WiredDelegations> {
   validateCreateOptions(options);
-  const { logger, env, decorateStore } = options;
-  return loadDelegations(new Container(), { adapter: await adapterModule(options), config: configOverrides(options), logger, env, decorateStore });
+  if (options.decorateStore !== undefined && typeof options.decorateStore !== 'function') {
+    throw new InvalidInputError('decorateStore', 'must be a function from store to store');
+  }
+  // The time limits hold a host's pool to nothing, but a wrong value is still the caller's mistake.
+  if (options.store === 'postgres') poolTimeouts(options);
+  const logger = options.logger ?? createPinoLogger();
+  const env = options.env ?? process.env;
+  // Resolved before anything opens: a bad value must not leave a pool or a PGlite lock behind.
+  const config = resolveConfig(configOverrides(options), env, logger);
+  const { adapter, close } = await adapterModule(options);
+  try {
+    return loadDelegations(new Container(), { adapter, config, logger, env, decorateStore: options.decorateStore });
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
-async function adapterModule(options: CreateDelegationsOptions): Promise<ContainerModule> {
+type Adapter = { readonly adapter: ContainerModule; close(): Promise<void> };
+
+async function adapterModule(options: CreateDelegationsOptions): Promise<Adapter> {
   switch (options.store) {
     case 'memory':
-      return memoryModule({ clock: options.clock, store: new MemoryDelegationStore() });
-    case 'postgres':
-      return drizzleModule(await connectPostgres(options), options);
-    case 'pglite':
-      return drizzleModule(await openPglite(options), options);
+      return { adapter: memoryModule({ clock: options.clock, store: new MemoryDelegationStore() }), close: async () => undefined };
+    case 'postgres': {
+      const connection = await connectPostgres(options);
+      return { adapter: drizzleModule(connection, options), close: () => connection.close() };
+    }
+    case 'pglite': {
+      const connection = await openPglite(options);
+      return { adapter: drizzleModule(connection, options), close: () => connection.close() };
+    }
     default:
       throw new ConfigurationError(`unknown store ${String((options as { store: unknown }).store)}`);
   }

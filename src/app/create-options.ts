@@ -23,6 +23,7 @@ export function validateCreateOptions(options: unknown): void {
   if (given.env !== undefined) optionsObject('env', given.env as Loose);
   if (given.store === 'memory') return;
   optionalBoolean('migrate', given.migrate);
+  optionalBoolean('preparedStatements', given.preparedStatements);
   boundedInteger('sweepBatchSize', given.sweepBatchSize, MAX_SWEEP_BATCH_SIZE);
   if (given.store === 'pglite') return void optionalPath('dataDir', given.dataDir);
   optionalPath('connectionString', given.connectionString);
