@@ -12,6 +12,5 @@ export { ledgerTables, DEFAULT_SCHEMA, type LedgerTables } from './adapters/driz
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS, type TimeoutOptions } from './adapters/drizzle/timeouts.js';
 export { migrate, type MigrateTarget } from './migrate.js';
 export { DrizzleDelegationStore, type DrizzleStoreOptions } from './adapters/drizzle/drizzle-store.js';
-export { DrizzleEventFeed } from './adapters/drizzle/event-feed.js';
 export { DatabaseClock } from './adapters/drizzle/database-clock.js';
 export type { DrizzleDb } from './adapters/drizzle/db.js';

@@ -51,6 +51,7 @@ export { classifyDelegation, type ClassifiableRow, type Classification, type Swe
 export { MAX_DETAIL_BYTES } from './domain/text.js';
 export * from './domain/errors.js';
 export { DataDirectoryInUseError } from './adapters/drizzle/pglite-lock.js';
+export { DataDirectoryError } from './adapters/drizzle/data-dir.js';
 export { StoreClosedError, SubscriptionFailedError } from './app/subscriptions-api.js';
 export type * from './app/ports.js';
 export type * from './app/ledger-api.js';

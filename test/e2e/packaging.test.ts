@@ -83,6 +83,10 @@ describe('the packed package, installed into a fresh host with production depend
       'InvalidInputError',
       'ConcurrencyError',
       'SubscriptionFailedError',
+      'StoreClosedError',
+      'DataDirectoryInUseError',
+      'DataDirectoryError',
+      'DatabaseTimeoutError',
       'silentLogger',
     ];
     expect(surface['.']).toEqual(expect.arrayContaining(root));

@@ -4,7 +4,7 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import type { Registry } from 'prom-client';
 import type { Ledger, Sweeper, TransitionOutcome } from '../../app/ledger-api.js';
 import type { Clock, Logger } from '../../app/ports.js';
-import { assertNever, InvalidInputError } from '../../domain/index.js';
+import { assertNever, DatabaseError, InvalidInputError } from '../../domain/index.js';
 import { listQuerySchema } from '../admin/list-query.js';
 import { bearerAuth } from './auth.js';
 import { type BodyLimits, DEFAULT_BODY_LIMITS, jsonBody } from './body.js';
@@ -64,9 +64,17 @@ export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
     } catch {
       // the answer below does not depend on the log
     }
-    return problem(500, { error: 'internal', message: 'internal error (logged)' });
+    return databaseProblem(error) ?? problem(500, { error: 'internal', message: 'internal error (logged)' });
   });
   return app;
+}
+
+/** A database that is down or slow is the server's passing state, not a bug: 503 with a retry hint; a lost race 409. */
+function databaseProblem(error: unknown): Response | null {
+  if (!(error instanceof DatabaseError)) return null;
+  if (error.kind === 'conflict') return problem(409, { error: 'conflict', message: 'a concurrent change won; retry', code: error.sqlState });
+  if (error.kind === 'rejected') return null;
+  return problem(503, { error: `database_${error.kind}`, message: `the database is ${error.kind === 'timeout' ? 'not answering in time' : 'unavailable'}; retry shortly` }, { headers: { 'Retry-After': '5' } });
 }
 
 function routes(app: Hono<AdminEnv>, deps: AdminDeps): void {
