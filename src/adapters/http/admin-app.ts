@@ -74,7 +74,11 @@ function databaseProblem(error: unknown): Response | null {
   if (!(error instanceof DatabaseError)) return null;
   if (error.kind === 'conflict') return problem(409, { error: 'conflict', message: 'a concurrent change won; retry', code: error.sqlState });
   if (error.kind === 'rejected') return null;
-  return problem(503, { error: `database_${error.kind}`, message: `the database is ${error.kind === 'timeout' ? 'not answering in time' : 'unavailable'}; retry shortly` }, { headers: { 'Retry-After': '5' } });
+  return problem(
+    503,
+    { error: `database_${error.kind}`, message: `the database is ${error.kind === 'timeout' ? 'not answering in time' : 'unavailable'}; retry shortly` },
+    { headers: { 'Retry-After': '5' } },
+  );
 }
 
 function routes(app: Hono<AdminEnv>, deps: AdminDeps): void {
