@@ -26,6 +26,7 @@ describe('database settings from the environment', () => {
     ['DELEGATIONS_STATEMENT_TIMEOUT_MS', '0'],
     ['DELEGATIONS_STATEMENT_TIMEOUT_MS', '5s'],
     ['DELEGATIONS_CONNECT_TIMEOUT_MS', '-1'],
+    ['DELEGATIONS_STATEMENT_TIMEOUT_MS', '9999999999'],
     ['DELEGATIONS_PREPARED_STATEMENTS', 'maybe'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => databaseOptionsFromEnv({ [name]: value })).toThrow(ConfigurationError);

@@ -1,4 +1,5 @@
 import { ConfigurationError, InvalidInputError } from '../../domain/index.js';
+import { MAX_TIMEOUT_MS } from './timeouts.js';
 import { checkSchemaName } from './schema/tables.js';
 
 export const ENV_SCHEMA = 'DELEGATIONS_SCHEMA';
@@ -41,7 +42,9 @@ function named<T>(env: Env, name: string, parse: (raw: string) => T): T | undefi
 }
 
 function milliseconds(raw: string): number {
-  if (!/^\d+$/.test(raw) || Number(raw) <= 0) throw new Error('must be a positive integer of milliseconds');
+  if (!/^\d+$/.test(raw) || Number(raw) <= 0 || Number(raw) > MAX_TIMEOUT_MS) {
+    throw new Error(`must be a positive integer of milliseconds, at most ${MAX_TIMEOUT_MS}`);
+  }
   return Number(raw);
 }
 

@@ -19,7 +19,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 // connection. The client's fires only when the server no longer answers at all.
 const CLIENT_MARGIN_MS = 1_000;
 // PostgreSQL takes these settings as a 32-bit count of milliseconds.
-const MAX_TIMEOUT_MS = 2 ** 31 - 1 - CLIENT_MARGIN_MS;
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1 - CLIENT_MARGIN_MS;
 
 /** The pool settings for those limits; invalid values are refused, naming the option. */
 export function poolTimeouts(options: TimeoutOptions): pg.PoolConfig {
