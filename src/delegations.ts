@@ -11,7 +11,7 @@ import type { VerifyReport } from './app/verify.js';
 import { memoryModule } from './adapters/memory/memory-module.js';
 import { connectPostgres, openPglite } from './adapters/drizzle/connections.js';
 import { drizzleModule } from './adapters/drizzle/drizzle-module.js';
-import { ConfigurationError, InvalidInputError } from './domain/index.js';
+import { ConfigurationError } from './domain/index.js';
 import { createPinoLogger } from './adapters/logging/pino-logger.js';
 import { poolTimeouts } from './adapters/drizzle/timeouts.js';
 import { MemoryDelegationStore } from './adapters/memory/memory-store.js';
@@ -87,9 +87,6 @@ export async function createDelegations(options: CreateDelegationsOptions): Prom
 /** What createDelegations builds, with the store and clock still in reach: for the daemon, the harnesses and the benches. */
 export async function openDelegations(options: CreateDelegationsOptions & Pick<WiringOptions, 'decorateStore'>): Promise<WiredDelegations> {
   validateCreateOptions(options);
-  if (options.decorateStore !== undefined && typeof options.decorateStore !== 'function') {
-    throw new InvalidInputError('decorateStore', 'must be a function from store to store');
-  }
   // The time limits hold a host's pool to nothing, but a wrong value is still the caller's mistake.
   if (options.store === 'postgres') poolTimeouts(options);
   const logger = options.logger ?? createPinoLogger();

@@ -21,6 +21,9 @@ export function validateCreateOptions(options: unknown): void {
   withMethods('clock', given.clock, ['now']);
   withMethods('logger', given.logger, ['debug', 'info', 'warn', 'error', 'child']);
   if (given.env !== undefined) optionsObject('env', given.env as Loose);
+  if (given.decorateStore !== undefined && typeof given.decorateStore !== 'function') {
+    throw new InvalidInputError('decorateStore', 'must be a function from store to store');
+  }
   if (given.store === 'memory') return;
   optionalBoolean('migrate', given.migrate);
   optionalBoolean('preparedStatements', given.preparedStatements);
