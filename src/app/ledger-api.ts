@@ -1,4 +1,4 @@
-import type { Delegation, RefusalReason, Status, StoredEvent } from '../domain/index.js';
+import type { Delegation, RefusalReason, RetryPolicy, Status, StoredEvent, TerminalStatus } from '../domain/index.js';
 
 export type CreateInput = {
   readonly callerId: string;
@@ -12,6 +12,11 @@ export type CreateInput = {
   readonly idempotencyKey?: string | undefined;
   /** Caller-chosen id; a UUID is generated when absent. */
   readonly delegationId?: string | undefined;
+  /**
+   * Automatic retries for this delegation: fields left out take DEFAULT_RETRY_POLICY's values;
+   * null turns off a configured default. Absent: the configured default (none unless set).
+   */
+  readonly retry?: Partial<RetryPolicy> | null | undefined;
 };
 
 export type SetStatusOptions = {
@@ -19,6 +24,8 @@ export type SetStatusOptions = {
   readonly resultPreview?: string | undefined;
   readonly actor?: string | undefined;
   readonly attempt?: number | undefined;
+  /** With status failed: the agent says another attempt may succeed (requeued under a retry policy). */
+  readonly retryable?: boolean | undefined;
 };
 
 export type HeartbeatOptions = {
@@ -37,9 +44,38 @@ export type TransitionOutcome =
     }
   | { readonly outcome: 'not_found'; readonly delegationId: string };
 
-/** A heartbeat's answer; `stop` tells the agent its work is over (terminal, superseded or unknown). */
-export type HeartbeatOutcome = (TransitionOutcome | { readonly outcome: 'recorded'; readonly delegation: Delegation }) & {
-  readonly stop: boolean;
+/**
+ * Why a heartbeat tells its agent to stop: the delegation ended (its terminal status), a newer
+ * attempt exists (superseded), the named attempt never existed, the attempt is still in its retry
+ * backoff, or there is no such delegation.
+ */
+export type StopReason = TerminalStatus | 'superseded' | 'unknown_attempt' | 'not_available' | 'not_found';
+
+/**
+ * A heartbeat's answer is the agent's control channel: whether to go on (`stop`), and if not why;
+ * with the delegation's deadline and current attempt (null when there is no such delegation), so
+ * the agent knows its remaining budget.
+ */
+export type HeartbeatOutcome = (TransitionOutcome | { readonly outcome: 'recorded'; readonly delegation: Delegation }) &
+  (
+    | { readonly stop: false; readonly reason: null; readonly deadline: Date; readonly attempt: number; readonly status: Status }
+    | { readonly stop: true; readonly reason: StopReason; readonly deadline: Date | null; readonly attempt: number | null; readonly status: Status | null }
+  );
+
+export type ClaimOptions = {
+  readonly calleeId: string;
+  /** How many at most; default 1, at most MAX_CLAIM_LIMIT. */
+  readonly limit?: number | undefined;
+  readonly actor?: string | undefined;
+};
+
+export type WaitForOptions = {
+  /** Rejects with WaitTimeoutError after this long; default: no limit. */
+  readonly timeoutMs?: number | undefined;
+  /** Rejects with the signal's reason when it aborts. */
+  readonly signal?: AbortSignal | undefined;
+  /** Statuses to wait for besides the terminal ones (input_required, for a caller that answers). */
+  readonly until?: readonly Status[] | undefined;
 };
 
 export type StatusFilter = Status | 'in_flight' | 'terminal' | 'all';
@@ -53,6 +89,10 @@ export type ListOptions = {
 export type SweepResult = {
   readonly deadlineFailures: number;
   readonly stuckMarked: number;
+  /** Stuck delegations requeued by their retry policy. */
+  readonly requeued: number;
+  /** Stuck delegations failed with their policy's attempts spent. */
+  readonly retriesExhausted: number;
   readonly errors: number;
   readonly scanned: number;
 };
@@ -64,6 +104,19 @@ export interface Ledger {
   heartbeat(delegationId: string, options?: HeartbeatOptions): Promise<HeartbeatOutcome>;
   heartbeatMany(delegationIds: readonly string[]): Promise<HeartbeatOutcome[]>;
   retry(delegationId: string, options?: { actor?: string }): Promise<TransitionOutcome>;
+  /** Moves up to `limit` queued delegations for `calleeId` to dispatched, oldest first, atomically. */
+  claim(options: ClaimOptions): Promise<Delegation[]>;
+  /** The agent asks its caller: in_progress -> input_required, the question as detail. */
+  requestInput(delegationId: string, options: { question: string; attempt?: number | undefined; actor?: string | undefined }): Promise<TransitionOutcome>;
+  /** The caller answers: input_required -> in_progress, the answer in the `resumed` event. */
+  resume(delegationId: string, options?: { answer?: string | undefined; actor?: string | undefined }): Promise<TransitionOutcome>;
+  /** The agent declines the task: dispatched or in_progress -> rejected. */
+  reject(delegationId: string, options?: { reason?: string | undefined; attempt?: number | undefined; actor?: string | undefined }): Promise<TransitionOutcome>;
+  /**
+   * Resolves with the delegation once it is terminal (or in one of `until`), at once if it
+   * already is; rejects with WaitTimeoutError, or with the signal's reason.
+   */
+  waitFor(delegationId: string, options?: WaitForOptions): Promise<Delegation>;
   cancel(delegationId: string, options?: { reason?: string | undefined; actor?: string | undefined }): Promise<TransitionOutcome>;
   get(delegationId: string): Promise<Delegation | null>;
   history(delegationId: string): Promise<StoredEvent[]>;

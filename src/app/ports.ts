@@ -1,4 +1,4 @@
-import type { Classification, Delegation, DelegationEvent, EventType, Status, StoredEvent, SweepPolicy } from '../domain/index.js';
+import type { Classification, Delegation, DelegationEvent, EventType, GraceRules, Status, StoredEvent, SweepPolicy } from '../domain/index.js';
 
 /** Where every timestamp comes from. Stores with a database use the database's clock by default. */
 export interface Clock {
@@ -32,10 +32,31 @@ export type DueDelegation = {
 export type SweepTally = {
   readonly deadlineFailures: number;
   readonly stuckMarked: number;
+  /** Stuck delegations requeued by their retry policy (requeueStuckAfterMs passed, attempts left). */
+  readonly requeued: number;
+  /** Stuck delegations failed because their policy had no attempt left. */
+  readonly retriesExhausted: number;
   /** Rows the sweep found due; more than the two counts above only when a competitor got there first. */
   readonly scanned: number;
   readonly events: readonly StoredEvent[];
 };
+
+/** A sweep's start, decided by the store from the ledger's sweep history (sweepGrace). */
+export type SweepStart = {
+  readonly staleRuleActive: boolean;
+  /** When the grace period in force (or the last one) began; null if none ever did. */
+  readonly graceFrom: Date | null;
+};
+
+export type ClaimRequest = {
+  readonly calleeId: string;
+  /** At most this many, oldest (created_at, then id) first. */
+  readonly limit: number;
+  readonly now: Date;
+  readonly actor: string;
+};
+
+export type ClaimResult = { readonly delegations: readonly Delegation[]; readonly events: readonly StoredEvent[] };
 
 export type ListQuery = {
   readonly statuses: readonly Status[];
@@ -54,9 +75,24 @@ export interface DelegationStore {
   history(delegationId: string): Promise<StoredEvent[]>;
   list(query: ListQuery): Promise<Delegation[]>;
   countByStatus(): Promise<Record<Status, number>>;
+  /**
+   * Moves up to `limit` queued delegations addressed to `calleeId` whose backoff is over
+   * (availableAt null or not after `now`) and whose deadline has not passed to dispatched,
+   * oldest first, with one `dispatched` event each; rows a concurrent claimer holds are
+   * skipped, so no delegation is claimed twice.
+   */
+  claim(request: ClaimRequest): Promise<ClaimResult>;
+  /**
+   * Decides grace for a sweep at `now` from the ledger's sweep history by sweepGrace, and
+   * records a grace period it starts, atomically: every sweeper on the store shares it.
+   */
+  beginSweep(now: Date, rules: GraceRules): Promise<SweepStart>;
   /** What a sweep at `now` would change, by the rules of classifyDelegation. */
   findDue(now: Date, policy: SweepPolicy): Promise<DueDelegation[]>;
-  /** Applies those changes, each guarded so a row that moved meanwhile is left alone. */
+  /**
+   * Applies those changes, each guarded so a row that moved meanwhile is left alone, and
+   * records the sweep as completed at `now` (the history beginSweep reads).
+   */
   sweep(now: Date, policy: SweepPolicy, actor: string): Promise<SweepTally>;
   /** Delegations in id order after `afterId`, each with its whole stream: what verification folds. */
   scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]>;
@@ -66,6 +102,20 @@ export interface DelegationStore {
 export type StreamSnapshot = { readonly delegation: Delegation; readonly events: readonly StoredEvent[] };
 
 export type LogFields = Readonly<Record<string, unknown>>;
+
+/** Where randomness comes from (the backoff's jitter): seeded in tests and simulations. */
+export interface RandomSource {
+  /** A number in [0, 1). */
+  next(): number;
+}
+
+/** Where every timer comes from, so a virtual clock can run timers without real waiting. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export type TimerHandle = { readonly id: unknown };
 
 /** Structured, one event per line. Same argument order as pino. */
 export interface Logger {

@@ -1,7 +1,7 @@
 import type { DelegationEvent } from './events.js';
 
 export type RefusalReason =
-  /** The delegation is completed, failed or cancelled: nothing moves it again. */
+  /** The delegation is completed, failed, cancelled or rejected: nothing moves it again. */
   | 'terminal'
   /** Not an edge of the transition table from the current status (a step back). */
   | 'not_allowed'
@@ -9,6 +9,8 @@ export type RefusalReason =
   | 'stale_attempt'
   /** The sender names an attempt that does not exist yet. */
   | 'unknown_attempt'
+  /** A requeued attempt is still in its retry backoff (availableAt is in the future). */
+  | 'not_available'
   | 'not_found'
   | 'already_exists';
 

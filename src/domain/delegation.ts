@@ -1,3 +1,4 @@
+import type { RetryPolicy } from './retry.js';
 import type { Status } from './status.js';
 
 /** Fields every delegation has, whatever its status. */
@@ -20,6 +21,10 @@ export type DelegationCore = {
   readonly activeSince: Date | null;
   /** Highest progress the agent reported in this attempt. */
   readonly progress: number | null;
+  /** The retry policy fixed at create (the caller's or the configured default); null: no automatic retry. */
+  readonly retry: RetryPolicy | null;
+  /** A requeued attempt is not dispatched, claimed or started before this (its backoff); null: at once. */
+  readonly availableAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 };
@@ -33,6 +38,8 @@ type Variant<S extends Status, R extends string | null, E extends string | null>
 export type QueuedDelegation = Variant<'queued', null, null>;
 export type DispatchedDelegation = Variant<'dispatched', null, null>;
 export type InProgressDelegation = Variant<'in_progress', null, null>;
+/** errorDetail holds the agent's question to its caller. */
+export type InputRequiredDelegation = Variant<'input_required', null, string | null>;
 /** errorDetail says why it was marked stuck ("no heartbeat for 612s"). */
 export type StuckDelegation = Variant<'stuck', null, string>;
 /** The result may arrive after the status (a replay fills it once). */
@@ -40,12 +47,16 @@ export type CompletedDelegation = Variant<'completed', string | null, null>;
 export type FailedDelegation = Variant<'failed', null, string | null>;
 /** errorDetail carries the cancellation reason, when one was given. */
 export type CancelledDelegation = Variant<'cancelled', null, string | null>;
+/** errorDetail carries the agent's reason for declining, when one was given. */
+export type RejectedDelegation = Variant<'rejected', null, string | null>;
 
 export type Delegation =
   | QueuedDelegation
   | DispatchedDelegation
   | InProgressDelegation
+  | InputRequiredDelegation
   | StuckDelegation
   | CompletedDelegation
   | FailedDelegation
-  | CancelledDelegation;
+  | CancelledDelegation
+  | RejectedDelegation;

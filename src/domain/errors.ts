@@ -82,3 +82,14 @@ export class DatabaseConflictError extends DatabaseError {
     super('conflict', sqlState, message);
   }
 }
+
+/** waitFor gave up: the delegation did not reach the awaited status in time. */
+export class WaitTimeoutError extends DelegationError {
+  override readonly name = 'WaitTimeoutError';
+  constructor(
+    readonly delegationId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`delegation ${delegationId} did not finish within ${timeoutMs} ms`);
+  }
+}

@@ -35,9 +35,17 @@ export function evolve(state: Delegation | null, event: DelegationEvent): Delega
         activeSince: null,
         lastHeartbeat: null,
         progress: null,
+        availableAt: event.data.availableAt ? new Date(event.data.availableAt) : null,
         resultPreview: null,
         errorDetail: null,
       };
+    case 'input_requested':
+      return { ...base, status: 'input_required', resultPreview: null, errorDetail: event.data.question };
+    case 'resumed':
+      // The answer restarts the liveness clock: the agent was parked, not silent.
+      return { ...base, status: 'in_progress', activeSince: at, resultPreview: null, errorDetail: null };
+    case 'rejected':
+      return { ...base, status: 'rejected', resultPreview: null, errorDetail: event.data.reason };
     case 'completed':
       return { ...base, status: 'completed', resultPreview: event.data.result, errorDetail: null };
     case 'failed':
@@ -80,6 +88,8 @@ function fromCreated(event: DelegationCreated): Delegation {
     deadline: new Date(data.deadline),
     heartbeatTimeoutMs: data.heartbeatTimeoutMs,
     idempotencyKey: data.idempotencyKey,
+    retry: data.retry ?? null,
+    availableAt: null,
     lastHeartbeat: null,
     activeSince: null,
     progress: null,

@@ -8,3 +8,5 @@ export * from './evolve.js';
 export * from './classify.js';
 export * from './errors.js';
 export * from './text.js';
+export * from './retry.js';
+export * from './a2a.js';
