@@ -8,7 +8,11 @@ export type DelegationsConfig = {
   readonly sweepIntervalMs: number;
   /** Stale rule held back this long after a real outage (see outageGapMs); 0 disables. */
   readonly bootGraceMs: number;
-  /** No completed sweep of the ledger for longer than this means the platform was down: grace applies. */
+  /**
+   * No completed sweep of the ledger for longer than this means the platform was down: grace applies.
+   * Default: the stuck threshold, or two sweep intervals when that is longer. A host sweeping from
+   * cron less often than that sets it above its cron period.
+   */
   readonly outageGapMs: number;
   /** Deadline of a delegation created without one. */
   readonly defaultDeadlineMs: number;
@@ -53,8 +57,9 @@ export function resolveConfig(overrides: ConfigOverrides, env: Env, logger: Logg
     durationMs('sweepIntervalMs', given.sweepIntervalMs, 1, MAX_TIMER_MS) ??
     envSeconds(source, ENV_SWEEP_INTERVAL, DEFAULT_SWEEP_INTERVAL_MS, MAX_TIMER_MS, logger);
   const bootGraceMs = durationMs('bootGraceMs', given.bootGraceMs, 0, MAX_DURATION_MS) ?? stuckThresholdMs;
-  // An outage is a silence the stale rule would misread: as long as the threshold it applies.
-  const outageGapMs = durationMs('outageGapMs', given.outageGapMs, 1, MAX_DURATION_MS) ?? stuckThresholdMs;
+  // An outage is a silence the stale rule would misread: as long as the threshold it applies, and
+  // never shorter than two intervals, or a loop sweeping less often than the threshold would see one every time.
+  const outageGapMs = durationMs('outageGapMs', given.outageGapMs, 1, MAX_DURATION_MS) ?? Math.max(stuckThresholdMs, 2 * sweepIntervalMs);
   const defaultDeadlineMs = durationMs('defaultDeadlineMs', given.defaultDeadlineMs, 1, MAX_DURATION_MS) ?? DEFAULT_DEADLINE_MS;
   const retry = given.retry === undefined ? null : retryPolicy('retry', given.retry);
   return { stuckThresholdMs, sweepIntervalMs, bootGraceMs, outageGapMs, defaultDeadlineMs, retry };
