@@ -10,7 +10,7 @@ const pglite = usePglite();
 
 // Every run starts on emptied tables of the one PGlite this file opened. The model
 // drives only the ledger, the sweeper and close(), which is all these services are.
-const onPglite: BuildDelegations = ({ clock, stuckThresholdMs, bootGraceMs }) => delegationsOnPglite(pglite(), { clock, stuckThresholdMs, bootGraceMs });
+const onPglite: BuildDelegations = ({ clock, config }) => delegationsOnPglite(pglite(), { clock, ...config });
 
 describe('the ledger against its model (PGlite)', () => {
   it(`agrees with the model over ${NUM_RUNS} random command sequences`, async () => {

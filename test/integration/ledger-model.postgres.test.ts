@@ -10,7 +10,7 @@ const MAX_COMMANDS = 60;
 const postgres = usePostgresConnection('model', 1);
 
 // Through createDelegations on this file's database (migrated once by the connection), tables emptied per run.
-const onPostgres: BuildDelegations = async ({ clock, stuckThresholdMs, bootGraceMs }) => {
+const onPostgres: BuildDelegations = async ({ clock, config }) => {
   await postgres().reset();
   return createDelegations({
     store: 'postgres',
@@ -20,8 +20,7 @@ const onPostgres: BuildDelegations = async ({ clock, stuckThresholdMs, bootGrace
     clock,
     logger: silentLogger,
     env: {},
-    stuckThresholdMs,
-    bootGraceMs,
+    ...config,
   });
 };
 
