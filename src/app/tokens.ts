@@ -1,6 +1,6 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { DelegationsConfig } from './config.js';
-import type { Clock, DelegationStore, EventFeed, Logger } from './ports.js';
+import type { Clock, DelegationStore, EventFeed, Logger, RandomSource } from './ports.js';
 import type { Ledger, Sweeper } from './ledger-api.js';
 import type { StoreUsers } from './store-users.js';
 import type { Subscriptions } from './subscriptions-api.js';
@@ -15,6 +15,8 @@ export const TOKENS = {
   Sweeper: Symbol.for('delegations.Sweeper') as ServiceIdentifier<Sweeper>,
   EventFeed: Symbol.for('delegations.EventFeed') as ServiceIdentifier<EventFeed>,
   Subscriptions: Symbol.for('delegations.Subscriptions') as ServiceIdentifier<Subscriptions>,
+  /** Optional: the jitter draws of retry backoffs (Math.random unless bound; seed it in tests). */
+  Random: Symbol.for('delegations.Random') as ServiceIdentifier<RandomSource>,
 } as const;
 
 /** Internal to servicesModule (what must stop before the store closes); not for hosts to bind. */
