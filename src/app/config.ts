@@ -1,16 +1,31 @@
+import type { RetryPolicy } from '../domain/index.js';
 import type { Logger } from './ports.js';
+import { retryPolicy } from './retry-policy.js';
 import { durationMs, MAX_DURATION_MS, MAX_TIMER_MS, optionsObject } from './validation.js';
 
 export type DelegationsConfig = {
   readonly stuckThresholdMs: number;
   readonly sweepIntervalMs: number;
-  /** Stale rule held back this long after the sweeper starts; 0 disables. */
+  /** Stale rule held back this long after a real outage (see outageGapMs); 0 disables. */
   readonly bootGraceMs: number;
+  /**
+   * No completed sweep of the ledger for longer than this means the platform was down: grace applies.
+   * Default: the stuck threshold, or two sweep intervals when that is longer. A host sweeping from
+   * cron less often than that sets it above its cron period.
+   */
+  readonly outageGapMs: number;
   /** Deadline of a delegation created without one. */
   readonly defaultDeadlineMs: number;
+  /** The retry policy of a delegation created without one; null (the default): no automatic retry. */
+  readonly retry: RetryPolicy | null;
 };
 
-export type ConfigOverrides = { readonly [K in keyof DelegationsConfig]?: DelegationsConfig[K] | undefined };
+export type ConfigOverrides = {
+  readonly [K in Exclude<keyof DelegationsConfig, 'retry'>]?: DelegationsConfig[K] | undefined;
+} & {
+  /** Fields left out take DEFAULT_RETRY_POLICY's values. */
+  readonly retry?: Partial<RetryPolicy> | null | undefined;
+};
 
 // Five minutes between sweeps: faster wastes round trips on the hot index, slower
 // leaves a dead agent unnoticed for longer.
@@ -42,8 +57,12 @@ export function resolveConfig(overrides: ConfigOverrides, env: Env, logger: Logg
     durationMs('sweepIntervalMs', given.sweepIntervalMs, 1, MAX_TIMER_MS) ??
     envSeconds(source, ENV_SWEEP_INTERVAL, DEFAULT_SWEEP_INTERVAL_MS, MAX_TIMER_MS, logger);
   const bootGraceMs = durationMs('bootGraceMs', given.bootGraceMs, 0, MAX_DURATION_MS) ?? stuckThresholdMs;
+  // An outage is a silence the stale rule would misread: as long as the threshold it applies, and
+  // never shorter than two intervals, or a loop sweeping less often than the threshold would see one every time.
+  const outageGapMs = durationMs('outageGapMs', given.outageGapMs, 1, MAX_DURATION_MS) ?? Math.max(stuckThresholdMs, 2 * sweepIntervalMs);
   const defaultDeadlineMs = durationMs('defaultDeadlineMs', given.defaultDeadlineMs, 1, MAX_DURATION_MS) ?? DEFAULT_DEADLINE_MS;
-  return { stuckThresholdMs, sweepIntervalMs, bootGraceMs, defaultDeadlineMs };
+  const retry = given.retry === undefined ? null : retryPolicy('retry', given.retry);
+  return { stuckThresholdMs, sweepIntervalMs, bootGraceMs, outageGapMs, defaultDeadlineMs, retry };
 }
 
 function envSeconds(env: Env, name: string, fallbackMs: number, maxMs: number, logger: Logger): number {

@@ -52,15 +52,38 @@ export type TransitionOutcome =
 export type StopReason = TerminalStatus | 'superseded' | 'unknown_attempt' | 'not_available' | 'not_found';
 
 /**
- * A heartbeat's answer is the agent's control channel: whether to go on (`stop`), and if not why;
- * with the delegation's deadline and current attempt (null when there is no such delegation), so
- * the agent knows its remaining budget.
+ * A heartbeat's answer is the agent's control channel: whether to go on (`stop`), and if not
+ * why (`reason`); with the delegation's deadline and current attempt, so the agent knows its
+ * remaining budget. `outcome` says what the beat did; a refused beat carries the refusal.
  */
-export type HeartbeatOutcome = (TransitionOutcome | { readonly outcome: 'recorded'; readonly delegation: Delegation }) &
-  (
-    | { readonly stop: false; readonly reason: null; readonly deadline: Date; readonly attempt: number; readonly status: Status }
-    | { readonly stop: true; readonly reason: StopReason; readonly deadline: Date | null; readonly attempt: number | null; readonly status: Status | null }
-  );
+export type HeartbeatOutcome = HeartbeatGoOn | HeartbeatStop;
+
+/** What the beat did: recorded (a plain beat), applied (it started or recovered the run), unchanged (nothing to record: input_required), refused, not_found. */
+type HeartbeatAnswer =
+  | { readonly outcome: 'recorded' | 'unchanged' }
+  | { readonly outcome: 'applied'; readonly event: StoredEvent }
+  /** Why the ledger refused the beat, as setStatus would report it. */
+  | { readonly outcome: 'refused'; readonly refusal: { readonly reason: RefusalReason; readonly message: string } }
+  | { readonly outcome: 'not_found' };
+
+export type HeartbeatGoOn = HeartbeatAnswer & {
+  readonly stop: false;
+  readonly reason: null;
+  readonly delegation: Delegation;
+  readonly status: Status;
+  readonly deadline: Date;
+  readonly attempt: number;
+};
+
+export type HeartbeatStop = HeartbeatAnswer & {
+  readonly stop: true;
+  readonly reason: StopReason;
+  /** Null only when there is no such delegation (reason not_found). */
+  readonly delegation: Delegation | null;
+  readonly status: Status | null;
+  readonly deadline: Date | null;
+  readonly attempt: number | null;
+};
 
 export type ClaimOptions = {
   readonly calleeId: string;
@@ -112,11 +135,7 @@ export interface Ledger {
   resume(delegationId: string, options?: { answer?: string | undefined; actor?: string | undefined }): Promise<TransitionOutcome>;
   /** The agent declines the task: dispatched or in_progress -> rejected. */
   reject(delegationId: string, options?: { reason?: string | undefined; attempt?: number | undefined; actor?: string | undefined }): Promise<TransitionOutcome>;
-  /**
-   * Resolves with the delegation once it is terminal (or in one of `until`), at once if it
-   * already is; rejects with WaitTimeoutError, or with the signal's reason.
-   */
-  waitFor(delegationId: string, options?: WaitForOptions): Promise<Delegation>;
+
   cancel(delegationId: string, options?: { reason?: string | undefined; actor?: string | undefined }): Promise<TransitionOutcome>;
   get(delegationId: string): Promise<Delegation | null>;
   history(delegationId: string): Promise<StoredEvent[]>;

@@ -1,22 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import {
   ConcurrencyError,
   DelegationExistsError,
+  InvalidInputError,
   decide,
   evolve,
   IN_FLIGHT_STATUSES,
   STATUSES,
+  isTerminal,
   TERMINAL_STATUSES,
   type Delegation,
   type DelegationCommand,
+  type RefusalReason,
   type Status,
   type StoredEvent,
 } from '../domain/index.js';
 import { createCommand, statusCommand } from './commands-from-input.js';
 import type { DelegationsConfig } from './config.js';
-import type { CreateInput, HeartbeatOptions, HeartbeatOutcome, Ledger, ListOptions, SetStatusOptions, StatusFilter, TransitionOutcome, WaitForOptions } from './ledger-api.js';
-import type { Clock, DelegationStore, Logger } from './ports.js';
+import type {
+  ClaimOptions,
+  CreateInput,
+  HeartbeatOptions,
+  HeartbeatOutcome,
+  Ledger,
+  ListOptions,
+  SetStatusOptions,
+  StatusFilter,
+  StopReason,
+  TransitionOutcome,
+  WaitForOptions,
+} from './ledger-api.js';
+import type { Clock, DelegationStore, Logger, RandomSource } from './ports.js';
 import { TOKENS } from './tokens.js';
 import type { DelegationWaiters } from './waiters.js';
 import { boundedInteger, detailText, idList, MAX_ATTEMPT, optionsObject, positiveInteger, progressValue, requireId, requireStatus } from './validation.js';
@@ -34,6 +49,10 @@ export const DEFAULT_LIST_STATUS: StatusFilter = 'in_flight';
 export const DEFAULT_LIST_LIMIT = 100;
 // One statement updates them all; a bigger batch is a caller's bug, not a fleet.
 export const MAX_HEARTBEAT_BATCH = 10_000;
+// One claim is one statement holding its rows' locks: a batch for one agent's slots, not the queue.
+export const MAX_CLAIM_LIMIT = 1000;
+
+const MATH_RANDOM: RandomSource = { next: Math.random };
 
 type Outcome = TransitionOutcome | { readonly outcome: 'recorded'; readonly delegation: Delegation };
 
@@ -45,11 +64,16 @@ export class LedgerService implements Ledger {
     @inject(TOKENS.Config) private readonly config: DelegationsConfig,
     @inject(TOKENS.Logger) private readonly logger: Logger,
     @inject(TOKENS.Waiters) private readonly waiters: DelegationWaiters,
-  ) {}
+    @inject(TOKENS.Random) @optional() random?: RandomSource,
+  ) {
+    this.random = random ?? MATH_RANDOM;
+  }
+
+  private readonly random: RandomSource;
 
   async create(input: CreateInput): Promise<Delegation> {
     const now = await this.clock.now();
-    const command = createCommand(input, now, this.config.defaultDeadlineMs, randomUUID);
+    const command = createCommand(input, now, this.config, randomUUID);
     const decision = decide(command, null, now);
     const [event] = decision.kind === 'apply' ? decision.events : [];
     if (event === undefined) throw new Error('create produced no event');
@@ -66,7 +90,44 @@ export class LedgerService implements Ledger {
 
   async setStatus(delegationId: string, status: Status, options: SetStatusOptions = {}): Promise<TransitionOutcome> {
     const id = requireId('delegationId', delegationId);
-    return (await this.execute(id, statusCommand(requireStatus(status), optionsObject('options', options)))) as TransitionOutcome;
+    return (await this.execute(id, statusCommand(requireStatus(status), optionsObject('options', options), this.random.next()))) as TransitionOutcome;
+  }
+
+  async claim(options: ClaimOptions): Promise<Delegation[]> {
+    const { calleeId, limit, actor } = optionsObject('options', options);
+    const request = {
+      calleeId: requireId('calleeId', calleeId),
+      limit: boundedInteger('limit', limit, MAX_CLAIM_LIMIT) ?? 1,
+      actor: actor === undefined ? 'agent' : requireId('actor', actor),
+      now: await this.clock.now(),
+    };
+    const { delegations } = await this.store.claim(request);
+    if (delegations.length > 0) this.logger.info({ calleeId: request.calleeId, claimed: delegations.length }, 'delegations claimed');
+    return [...delegations];
+  }
+
+  async requestInput(
+    delegationId: string,
+    options: { question: string; attempt?: number | undefined; actor?: string | undefined },
+  ): Promise<TransitionOutcome> {
+    const { question, attempt, actor } = optionsObject('options', options);
+    if (typeof question !== 'string') throw new InvalidInputError('question', 'must be a string');
+    return this.setStatus(delegationId, 'input_required', { errorDetail: question, attempt, actor });
+  }
+
+  async resume(delegationId: string, options?: { answer?: string | undefined; actor?: string | undefined }): Promise<TransitionOutcome> {
+    const id = requireId('delegationId', delegationId);
+    const { answer, actor } = optionsObject('options', options);
+    const command = { type: 'Resume', answer: detailText('answer', answer), actor: actor === undefined ? 'caller' : requireId('actor', actor) } as const;
+    return (await this.execute(id, command)) as TransitionOutcome;
+  }
+
+  async reject(
+    delegationId: string,
+    options?: { reason?: string | undefined; attempt?: number | undefined; actor?: string | undefined },
+  ): Promise<TransitionOutcome> {
+    const { reason, attempt, actor } = optionsObject('options', options);
+    return this.setStatus(delegationId, 'rejected', { errorDetail: detailText('reason', reason) ?? undefined, attempt, actor });
   }
 
   async heartbeat(delegationId: string, options: HeartbeatOptions = {}): Promise<HeartbeatOutcome> {
@@ -79,9 +140,9 @@ export class LedgerService implements Ledger {
     // what the column holds names no attempt there is: decided (refused), as setStatus does.
     if (attempt === undefined || attempt <= MAX_ATTEMPT) {
       const [touched] = await this.store.recordHeartbeats([{ delegationId: id, attempt, progress: progress ?? null }], now);
-      if (touched !== undefined) return { outcome: 'recorded', delegation: touched, stop: false };
+      if (touched !== undefined) return goOn({ outcome: 'recorded', delegation: touched });
     }
-    return withStop(await this.execute(id, { type: 'Heartbeat', attempt, progress, actor: 'agent' }));
+    return answer(await this.execute(id, { type: 'Heartbeat', attempt, progress, actor: 'agent' }));
   }
 
   async heartbeatMany(delegationIds: readonly string[]): Promise<HeartbeatOutcome[]> {
@@ -96,7 +157,7 @@ export class LedgerService implements Ledger {
     // Only beats that start or recover a delegation (or are refused) need a decision each.
     for (const id of ids) {
       const delegation = byId.get(id);
-      outcomes.push(delegation ? { outcome: 'recorded', delegation, stop: false } : await this.heartbeat(id));
+      outcomes.push(delegation ? goOn({ outcome: 'recorded', delegation }) : await this.heartbeat(id));
     }
     return outcomes;
   }
@@ -172,8 +233,41 @@ export class LedgerService implements Ledger {
   }
 }
 
-function withStop(outcome: Outcome): HeartbeatOutcome {
-  return { ...outcome, stop: outcome.outcome === 'not_found' || outcome.outcome === 'refused' };
+/** The agent goes on, told its budget. */
+function goOn(outcome: Outcome & { readonly delegation: Delegation }): HeartbeatOutcome {
+  const { delegation } = outcome;
+  const budget = { stop: false, reason: null, delegation, status: delegation.status, deadline: delegation.deadline, attempt: delegation.attempt } as const;
+  if (outcome.outcome === 'applied') return { outcome: 'applied', event: outcome.event, ...budget };
+  if (outcome.outcome === 'refused') return { outcome: 'refused', refusal: { reason: outcome.reason, message: outcome.message }, ...budget };
+  return { outcome: outcome.outcome === 'recorded' ? 'recorded' : 'unchanged', ...budget };
+}
+
+/** A heartbeat's decision as the agent's control channel: go on, or stop and why. */
+function answer(outcome: Outcome): HeartbeatOutcome {
+  if (outcome.outcome === 'not_found') {
+    return { outcome: 'not_found', stop: true, reason: 'not_found', delegation: null, status: null, deadline: null, attempt: null };
+  }
+  if (outcome.outcome !== 'refused') return goOn(outcome);
+  const { delegation } = outcome;
+  const reason = stopReason(outcome.reason, delegation);
+  if (reason === null) return goOn(outcome);
+  const refusal = { reason: outcome.reason, message: outcome.message };
+  return { outcome: 'refused', refusal, stop: true, reason, delegation, status: delegation.status, deadline: delegation.deadline, attempt: delegation.attempt };
+}
+
+/** Refusals that end the agent's work; any other (none today) leaves it going on. */
+function stopReason(refusal: RefusalReason, delegation: Delegation): StopReason | null {
+  if (isTerminal(delegation.status)) return delegation.status;
+  switch (refusal) {
+    case 'stale_attempt':
+      return 'superseded';
+    case 'unknown_attempt':
+      return 'unknown_attempt';
+    case 'not_available':
+      return 'not_available';
+    default:
+      return null;
+  }
 }
 
 export function statusesOf(filter: StatusFilter): readonly Status[] {

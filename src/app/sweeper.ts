@@ -5,13 +5,14 @@ import type { LastSweep, Sweeper, SweepResult } from './ledger-api.js';
 import type { Clock, DelegationStore, Logger } from './ports.js';
 import { TOKENS } from './tokens.js';
 
-const FAILED: SweepResult = { deadlineFailures: 0, stuckMarked: 0, errors: 1, scanned: 0 };
+const FAILED: SweepResult = { deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 1, scanned: 0 };
 
 @injectable()
 export class SweeperService implements Sweeper {
-  private graceFrom: Date | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  // Each start() begins a new loop; a tick of an older loop (stopped while its sweep awaited) ends there.
+  private loop = 0;
   private readonly inProgress = new Set<Promise<SweepResult>>();
   private last: LastSweep | null = null;
   private failures = 0;
@@ -61,16 +62,13 @@ export class SweeperService implements Sweeper {
     return this.withinInterval(pass, state);
   }
 
-  /** Starts the loop: boot grace counts from here, and the first sweep runs at once. */
+  /** Starts the loop; the first sweep runs at once. Grace is the store's, shared by every sweeper on it. */
   async start(): Promise<void> {
     if (this.running) return;
-    // Marked running only once the clock answered, so a failed start can be retried.
-    const now = await this.clock.now();
-    if (this.running) return;
     this.running = true;
-    this.graceFrom = now;
+    this.loop += 1;
     this.logger.info({ intervalMs: this.intervalMs, thresholdMs: this.thresholdMs, bootGraceMs: this.config.bootGraceMs }, 'sweeper started');
-    await this.tick();
+    await this.tick(this.loop);
   }
 
   /** Stops the loop and waits for the sweep in progress. */
@@ -83,20 +81,19 @@ export class SweeperService implements Sweeper {
     if (wasRunning) this.logger.info({}, 'sweeper stopped');
   }
 
-  private async tick(): Promise<void> {
+  private async tick(loop: number): Promise<void> {
     // Sweeps of the loop never overlap: one still running (past its interval) costs this turn, counted as failed.
     if (this.inProgress.size > 0) this.countFailure('sweep skipped: the previous sweep is still running', {});
     else await this.sweep();
-    if (!this.running) return;
+    if (!this.running || loop !== this.loop) return;
     // A timeout chain rather than an interval: sweeps never overlap, however slow one is.
-    this.timer = setTimeout(() => void this.tick(), this.intervalMs);
+    this.timer = setTimeout(() => void this.tick(loop), this.intervalMs);
     this.timer.unref();
   }
 
   private async pass(state: { overran: boolean }): Promise<SweepResult> {
     try {
       const now = await this.clock.now();
-      this.graceFrom ??= now;
       const result = await this.sweepAt(now);
       this.last = { at: now, result };
       if (state.overran) this.logger.warn({ ...result }, 'a sweep that overran its interval finished late');
@@ -131,21 +128,17 @@ export class SweeperService implements Sweeper {
   }
 
   private async sweepAt(now: Date): Promise<SweepResult> {
-    const policy = this.policyAt(now);
+    const { bootGraceMs, outageGapMs } = this.config;
+    const start = await this.store.beginSweep(now, { bootGraceMs, outageGapMs });
+    if (!start.staleRuleActive) this.logger.debug({ graceFrom: start.graceFrom, bootGraceMs }, 'grace after an outage: only the deadline rule applies');
+    const policy: SweepPolicy = { thresholdMs: this.config.stuckThresholdMs, staleRuleActive: start.staleRuleActive };
     const tally = await this.store.sweep(now, policy, 'sweeper');
     for (const event of tally.events) {
       this.logger.info({ delegationId: event.delegationId, event: event.type, from: event.fromStatus, data: event.data }, 'sweeper transition');
     }
-    const result = { deadlineFailures: tally.deadlineFailures, stuckMarked: tally.stuckMarked, errors: 0, scanned: tally.scanned };
+    const { deadlineFailures, stuckMarked, requeued, retriesExhausted, scanned } = tally;
+    const result = { deadlineFailures, stuckMarked, requeued, retriesExhausted, errors: 0, scanned };
     if (tally.events.length > 0) this.logger.info({ ...result, staleRuleActive: policy.staleRuleActive }, 'sweep complete');
     return result;
-  }
-
-  private policyAt(now: Date): SweepPolicy {
-    const graceFrom = this.graceFrom ?? now;
-    return {
-      thresholdMs: this.config.stuckThresholdMs,
-      staleRuleActive: now.getTime() - graceFrom.getTime() >= this.config.bootGraceMs,
-    };
   }
 }

@@ -1,6 +1,6 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { DelegationsConfig } from './config.js';
-import type { Clock, DelegationStore, EventFeed, Logger, Timers } from './ports.js';
+import type { Clock, DelegationStore, EventFeed, Logger, RandomSource, Timers } from './ports.js';
 import type { Ledger, Sweeper } from './ledger-api.js';
 import type { StoreUsers } from './store-users.js';
 import type { Subscriptions } from './subscriptions-api.js';
@@ -20,6 +20,8 @@ export const TOKENS = {
   Subscriptions: Symbol.for('delegations.Subscriptions') as ServiceIdentifier<Subscriptions>,
   /** The waitFor waiters of one container, sharing one reader of the event feed. */
   Waiters: Symbol.for('delegations.Waiters') as ServiceIdentifier<DelegationWaiters>,
+  /** Optional: the jitter draws of retry backoffs (Math.random unless bound; seed it in tests). */
+  Random: Symbol.for('delegations.Random') as ServiceIdentifier<RandomSource>,
 } as const;
 
 /** Internal to servicesModule (what must stop before the store closes); not for hosts to bind. */

@@ -106,8 +106,7 @@ export function sweepGrace(now: Date, history: SweepHistory, rules: GraceRules):
   if (rules.bootGraceMs === 0) return { graceFrom: began, staleRuleActive: true };
   const outage = last === null || now.getTime() - last.getTime() > rules.outageGapMs;
   // A grace begun after the last completed sweep, and recently, belongs to this outage.
-  const startedSinceLast =
-    began !== null && (last === null || began.getTime() > last.getTime()) && now.getTime() - began.getTime() <= rules.outageGapMs;
+  const startedSinceLast = began !== null && (last === null || began.getTime() > last.getTime()) && now.getTime() - began.getTime() <= rules.outageGapMs;
   const graceFrom = outage && !startedSinceLast ? now : began;
   const staleRuleActive = graceFrom === null || now.getTime() - graceFrom.getTime() >= rules.bootGraceMs;
   return { graceFrom, staleRuleActive };

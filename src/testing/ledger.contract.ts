@@ -200,7 +200,7 @@ function describeHeartbeats(given: Given): void {
       expect(await h.ledger.heartbeat('stuck')).toMatchObject({ outcome: 'applied', stop: false, event: { type: 'recovered', fromStatus: 'stuck' } });
       await running(h, 'done');
       await h.ledger.setStatus('done', 'completed');
-      expect(await h.ledger.heartbeat('done')).toMatchObject({ outcome: 'refused', reason: 'terminal', stop: true });
+      expect(await h.ledger.heartbeat('done')).toMatchObject({ outcome: 'refused', refusal: { reason: 'terminal' }, stop: true, reason: 'completed' });
       expect(await h.ledger.heartbeat('nobody')).toMatchObject({ outcome: 'not_found', stop: true });
     });
 
@@ -234,7 +234,13 @@ function describeRetryAndCancel(given: Given): void {
         event: { type: 'requeued', actor: 'operator', attempt: 2 },
         delegation: { status: 'queued', attempt: 2 },
       });
-      expect(await h.ledger.heartbeat('d1', { attempt: 1 })).toMatchObject({ outcome: 'refused', reason: 'stale_attempt', stop: true });
+      expect(await h.ledger.heartbeat('d1', { attempt: 1 })).toMatchObject({
+        outcome: 'refused',
+        refusal: { reason: 'stale_attempt' },
+        stop: true,
+        reason: 'superseded',
+        attempt: 2,
+      });
       expect(await h.ledger.setStatus('d1', 'completed', { attempt: 1 })).toMatchObject({ outcome: 'refused', reason: 'stale_attempt' });
       expect(await h.ledger.setStatus('d1', 'dispatched', { attempt: 3 })).toMatchObject({ outcome: 'refused', reason: 'unknown_attempt' });
       expect(await h.ledger.setStatus('d1', 'dispatched', { attempt: 2 })).toMatchObject({ outcome: 'applied' });
@@ -285,7 +291,17 @@ function describeQueries(given: Given): void {
       expect(await ids({ status: 'all', limit: 3 })).toEqual(['d', 'c', 'b']);
       await expect(h.ledger.list({ limit: 1001 })).rejects.toMatchObject({ name: 'InvalidInputError', field: 'limit' });
       await expect(h.ledger.list({ limit: 0 })).rejects.toBeInstanceOf(InvalidInputError);
-      expect(await h.ledger.stats()).toEqual({ queued: 1, dispatched: 1, in_progress: 0, stuck: 0, completed: 1, failed: 0, cancelled: 1 });
+      expect(await h.ledger.stats()).toEqual({
+        queued: 1,
+        dispatched: 1,
+        in_progress: 0,
+        input_required: 0,
+        stuck: 0,
+        completed: 1,
+        failed: 0,
+        cancelled: 1,
+        rejected: 0,
+      });
     });
   });
 }
@@ -301,8 +317,8 @@ function describeSweeps(given: Given): void {
       h.clock.advance(THRESHOLD);
       await h.ledger.heartbeat('beating');
       h.clock.advance(1);
-      expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 1, stuckMarked: 1, errors: 0, scanned: 2 });
-      expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, errors: 0, scanned: 0 });
+      expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 1, stuckMarked: 1, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 2 });
+      expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 0 });
       expect(await h.ledger.get('silent')).toMatchObject({ status: 'stuck', errorDetail: 'no heartbeat for 600s' });
       expect(await h.ledger.get('late')).toMatchObject({ status: 'failed', errorDetail: 'deadline exceeded' });
       expect(await h.ledger.get('beating')).toMatchObject({ status: 'in_progress' });
@@ -317,7 +333,7 @@ function describeSweeps(given: Given): void {
       h.clock.advance(HOUR + 1);
       await h.sweeper.start();
       await h.sweeper.stop();
-      expect(h.sweeper.lastSweep?.result).toEqual({ deadlineFailures: 1, stuckMarked: 0, errors: 0, scanned: 1 });
+      expect(h.sweeper.lastSweep?.result).toEqual({ deadlineFailures: 1, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 1 });
       h.clock.advance(THRESHOLD);
       expect(await h.sweeper.sweep()).toMatchObject({ stuckMarked: 1 });
     });

@@ -1,5 +1,14 @@
 import { expect } from 'vitest';
-import { decide, evolve, type CreateDelegation, type Delegation, type DelegationCommand, type DelegationEvent, type StoredEvent } from '../domain/index.js';
+import {
+  decide,
+  evolve,
+  type CreateDelegation,
+  type Delegation,
+  type DelegationCommand,
+  type DelegationEvent,
+  type RetryPolicy,
+  type StoredEvent,
+} from '../domain/index.js';
 import type { DelegationStore } from '../app/ports.js';
 
 export const T0 = new Date('2026-01-01T00:00:00.000Z');
@@ -16,6 +25,7 @@ export type NewDelegation = {
   readonly idempotencyKey?: string | null;
   readonly deadline?: Date;
   readonly heartbeatTimeoutMs?: number | null;
+  readonly retry?: RetryPolicy | null;
   readonly createdAt?: Date;
 };
 
@@ -30,6 +40,7 @@ export function creation(spec: NewDelegation): { delegation: Delegation; event: 
     deadline: spec.deadline ?? at(6 * HOUR),
     heartbeatTimeoutMs: spec.heartbeatTimeoutMs ?? null,
     idempotencyKey: spec.idempotencyKey ?? null,
+    retry: spec.retry ?? null,
     actor: 'caller',
   };
   const decision = decide(command, null, spec.createdAt ?? T0);

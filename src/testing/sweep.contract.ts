@@ -182,7 +182,14 @@ export function describeSweepContract(given: () => Promise<DelegationStore>): vo
       await scene(store);
       await store.sweep(NOW, ACTIVE, 'sweeper');
       const histories = await Promise.all(['late', 'silent'].map((id) => store.history(id)));
-      expect(await store.sweep(NOW, ACTIVE, 'sweeper')).toEqual({ deadlineFailures: 0, stuckMarked: 0, scanned: 0, events: [] });
+      expect(await store.sweep(NOW, ACTIVE, 'sweeper')).toEqual({
+        deadlineFailures: 0,
+        stuckMarked: 0,
+        requeued: 0,
+        retriesExhausted: 0,
+        scanned: 0,
+        events: [],
+      });
       expect(await Promise.all(['late', 'silent'].map((id) => store.history(id)))).toEqual(histories);
     });
 

@@ -76,7 +76,7 @@ describe.concurrent('the delegations CLI, each command a process', () => {
     onSeededDatabase('e2e_cli_sweep', async ({ json }) => {
       const swept = await json('sweep', '--once');
       // op-running's only heartbeat is an hour old (seeded on a clock an hour back), and a one-off sweep has no boot grace.
-      expect(swept).toEqual({ deadlineFailures: OVERDUE, stuckMarked: 1, errors: 0, scanned: OVERDUE + 1 });
+      expect(swept).toEqual({ deadlineFailures: OVERDUE, stuckMarked: 1, requeued: 0, retriesExhausted: 0, errors: 0, scanned: OVERDUE + 1 });
       expect(await json('verify')).toEqual({ checked: 4 + OVERDUE, mismatches: [] });
     }),
   );

@@ -70,7 +70,7 @@ describe('heartbeats', () => {
     const h = await given();
     await create(h);
     await h.ledger.setStatus('d1', status);
-    expect(await h.ledger.heartbeat('d1')).toMatchObject({ outcome: 'refused', reason: 'terminal', stop: true });
+    expect(await h.ledger.heartbeat('d1')).toMatchObject({ outcome: 'refused', refusal: { reason: 'terminal' }, stop: true, reason: status });
     expect((await h.ledger.get('d1'))?.status).toBe(status);
   });
 
@@ -88,7 +88,13 @@ describe('retry and attempt fencing', () => {
     expect(retry).toMatchObject({ outcome: 'applied', event: { type: 'requeued', attempt: 2, actor: 'operator' } });
     expect(await h.ledger.get('d1')).toMatchObject({ status: 'queued', attempt: 2, lastHeartbeat: null, errorDetail: null });
 
-    expect(await h.ledger.heartbeat('d1', { attempt: 1 })).toMatchObject({ outcome: 'refused', reason: 'stale_attempt', stop: true });
+    expect(await h.ledger.heartbeat('d1', { attempt: 1 })).toMatchObject({
+      outcome: 'refused',
+      refusal: { reason: 'stale_attempt' },
+      stop: true,
+      reason: 'superseded',
+      attempt: 2,
+    });
     expect(await h.ledger.setStatus('d1', 'completed', { attempt: 1, resultPreview: 'old' })).toMatchObject({ outcome: 'refused', reason: 'stale_attempt' });
     expect(await h.ledger.get('d1')).toMatchObject({ status: 'queued', attempt: 2, resultPreview: null });
 
@@ -103,7 +109,13 @@ describe('retry and attempt fencing', () => {
     await h.ledger.setStatus('d1', 'in_progress', { attempt: 2 });
     const before = await h.ledger.get('d1');
     h.clock.advance(1000);
-    expect(await h.ledger.heartbeat('d1', { attempt: 1, progress: 9 })).toMatchObject({ outcome: 'refused', reason: 'stale_attempt', stop: true });
+    expect(await h.ledger.heartbeat('d1', { attempt: 1, progress: 9 })).toMatchObject({
+      outcome: 'refused',
+      refusal: { reason: 'stale_attempt' },
+      stop: true,
+      reason: 'superseded',
+      attempt: 2,
+    });
     expect(await h.ledger.get('d1')).toEqual(before);
   });
 

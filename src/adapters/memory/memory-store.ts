@@ -1,11 +1,16 @@
 import {
+  assertNever,
   ConcurrencyError,
   decide,
   evolve,
   isInFlight,
   recordHeartbeat,
   STATUSES,
+  sweepGrace,
   sweepVerdict,
+  type Classification,
+  type GraceRules,
+  type SweepHistory,
   type Delegation,
   type DelegationCommand,
   type DelegationEvent,
@@ -13,8 +18,25 @@ import {
   type StoredEvent,
   type SweepPolicy,
 } from '../../domain/index.js';
-import type { AppendRequest, DelegationStore, DueDelegation, HeartbeatWrite, InsertResult, ListQuery, StreamSnapshot, SweepTally } from '../../app/ports.js';
+import type {
+  AppendRequest,
+  ClaimRequest,
+  ClaimResult,
+  DelegationStore,
+  DueDelegation,
+  HeartbeatWrite,
+  InsertResult,
+  ListQuery,
+  StreamSnapshot,
+  SweepStart,
+  SweepTally,
+} from '../../app/ports.js';
 import { ChangeSignal } from '../../app/change-signal.js';
+
+export type MemoryStoreOptions = {
+  /** The jitter draws of the sweeper's automatic retries, in [0, 1); seeded in simulations. Default Math.random. */
+  readonly random?: (() => number) | undefined;
+};
 
 /**
  * The store in process memory, with the optimistic-concurrency behaviour of the
@@ -28,8 +50,14 @@ export class MemoryDelegationStore implements DelegationStore {
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly idempotency = new Map<string, string>();
   private position = 0;
+  private sweeps: SweepHistory = { lastCompletedAt: null, graceFrom: null };
+  private readonly random: () => number;
   /** Fires after every append, for subscribers in this process. */
   readonly appended = new ChangeSignal();
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.random = options.random ?? Math.random;
+  }
 
   async insert(delegation: Delegation, event: DelegationEvent): Promise<InsertResult> {
     const existingId = this.rows.get(delegation.delegationId);
@@ -66,6 +94,33 @@ export class MemoryDelegationStore implements DelegationStore {
     return touched;
   }
 
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    const candidates = [...this.inFlight]
+      .map((id) => this.rows.get(id) as Delegation)
+      .filter((row) => row.status === 'queued' && row.calleeId === request.calleeId)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.delegationId < b.delegationId ? -1 : 1));
+    const delegations: Delegation[] = [];
+    const events: StoredEvent[] = [];
+    for (const row of candidates) {
+      if (delegations.length >= request.limit) break;
+      // Past its deadline it is the sweeper's to fail, not an agent's to start.
+      if (row.deadline.getTime() < request.now.getTime()) continue;
+      const decision = decide({ type: 'Dispatch', actor: request.actor }, row, request.now);
+      if (decision.kind !== 'apply') continue;
+      const next = decision.events.reduce(evolve, row);
+      this.put(next);
+      events.push(...this.appendEvents(row.delegationId, row.version, decision.events));
+      delegations.push(next);
+    }
+    return { delegations, events };
+  }
+
+  async beginSweep(now: Date, rules: GraceRules): Promise<SweepStart> {
+    const decided = sweepGrace(now, this.sweeps, rules);
+    this.sweeps = { ...this.sweeps, graceFrom: decided.graceFrom };
+    return decided;
+  }
+
   async load(delegationId: string): Promise<Delegation | null> {
     return this.rows.get(delegationId) ?? null;
   }
@@ -100,19 +155,39 @@ export class MemoryDelegationStore implements DelegationStore {
   async sweep(now: Date, policy: SweepPolicy, actor: string): Promise<SweepTally> {
     const due = await this.findDue(now, policy);
     const events: StoredEvent[] = [];
+    const moved = { deadline_exceeded: 0, stale_heartbeat: 0, requeue_stuck: 0, retries_exhausted: 0 };
     for (const { delegationId, verdict } of due) {
       const row = this.rows.get(delegationId) as Delegation;
-      const command: DelegationCommand =
-        verdict.kind === 'deadline_exceeded'
-          ? { type: 'Fail', error: verdict.detail, actor }
-          : { type: 'MarkStuck', detail: verdict.detail, silentForMs: verdict.silentForMs, actor };
-      const decision = decide(command, row, now);
+      const decision = decide(this.sweepCommand(verdict, actor), row, now);
       if (decision.kind !== 'apply') continue;
       this.put(decision.events.reduce(evolve, row));
       events.push(...this.appendEvents(delegationId, row.version, decision.events));
+      moved[verdict.kind] += 1;
     }
-    const count = (type: string) => events.filter((event) => event.type === type).length;
-    return { deadlineFailures: count('failed'), stuckMarked: count('marked_stuck'), scanned: due.length, events };
+    const last = this.sweeps.lastCompletedAt;
+    this.sweeps = { ...this.sweeps, lastCompletedAt: last !== null && last > now ? last : now };
+    return {
+      deadlineFailures: moved.deadline_exceeded,
+      stuckMarked: moved.stale_heartbeat,
+      requeued: moved.requeue_stuck,
+      retriesExhausted: moved.retries_exhausted,
+      scanned: due.length,
+      events,
+    };
+  }
+
+  private sweepCommand(verdict: Exclude<Classification, { kind: 'healthy' }>, actor: string): DelegationCommand {
+    switch (verdict.kind) {
+      case 'deadline_exceeded':
+      case 'retries_exhausted':
+        return { type: 'Fail', error: verdict.detail, actor };
+      case 'stale_heartbeat':
+        return { type: 'MarkStuck', detail: verdict.detail, silentForMs: verdict.silentForMs, actor };
+      case 'requeue_stuck':
+        return { type: 'Requeue', reason: 'stuck', sample: this.random(), actor };
+      default:
+        return assertNever(verdict);
+    }
   }
 
   async scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]> {

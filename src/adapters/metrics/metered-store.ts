@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { Delegation, DelegationEvent, SweepPolicy } from '../../domain/index.js';
-import type { AppendRequest, DelegationStore, HeartbeatWrite, ListQuery, Logger } from '../../app/ports.js';
+import type { Delegation, DelegationEvent, GraceRules, SweepPolicy } from '../../domain/index.js';
+import type { AppendRequest, ClaimRequest, DelegationStore, HeartbeatWrite, ListQuery, Logger } from '../../app/ports.js';
 import type { DelegationMetrics } from './metrics.js';
 
 /**
@@ -25,6 +25,16 @@ export class MeteredStore implements DelegationStore {
     const written = await this.inner.append(request);
     this.count(written.events);
     return written;
+  }
+
+  async claim(request: ClaimRequest) {
+    const claimed = await this.inner.claim(request);
+    this.count(claimed.events);
+    return claimed;
+  }
+
+  beginSweep(now: Date, rules: GraceRules) {
+    return this.inner.beginSweep(now, rules);
   }
 
   async sweep(now: Date, policy: SweepPolicy, actor: string) {

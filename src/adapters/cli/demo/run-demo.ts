@@ -82,8 +82,7 @@ async function perform(d: Delegations, agent: DemoAgent, action: AgentAction, st
   } else if (action.say !== undefined) lines.push(action.say);
   if ('stop' in outcome && outcome.stop) {
     stopped.add(agent.id);
-    const status = 'delegation' in outcome ? outcome.delegation.status : 'unknown';
-    lines.push(`heartbeat answered "stop": the delegation is ${status}, so the agent gives up`);
+    lines.push(`heartbeat answered "stop" (${outcome.reason}): the delegation is ${outcome.status ?? 'unknown'}, so the agent gives up`);
   }
   return lines;
 }
