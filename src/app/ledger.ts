@@ -63,7 +63,7 @@ export class LedgerService implements Ledger {
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Config) private readonly config: DelegationsConfig,
     @inject(TOKENS.Logger) private readonly logger: Logger,
-    @inject(TOKENS.Waiters) private readonly waiters: DelegationWaiters,
+    @inject(TOKENS.Waiters) private readonly waiters: Pick<DelegationWaiters, 'wait'>,
     @inject(TOKENS.Random) @optional() random?: RandomSource,
   ) {
     this.random = random ?? MATH_RANDOM;
