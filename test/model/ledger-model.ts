@@ -16,6 +16,7 @@ import {
   type RetryArg,
   SetStatusCmd,
   SweepCmd,
+  WaitForCmd,
 } from './model-commands.js';
 
 export { MODEL_THRESHOLD_MS, type LedgerModel, type ModelDelegations };
@@ -127,6 +128,17 @@ export const ledgerCommand: fc.Arbitrary<Cmd> = fc.oneof(
       .map(([i, edge, past]) => new AdvanceToEdgeCmd(i, edge, past)),
   ),
   weighted(3, fc.constant(new SweepCmd())),
+  weighted(
+    2,
+    fc
+      .tuple(
+        index,
+        fc.constantFrom('timeout' as const, 'timeout' as const, 'cancel' as const, 'zero' as const, 'missing' as const),
+        fc.option(fc.subarray(['dispatched', 'in_progress', 'input_required', 'stuck', 'queued'] as const, { minLength: 1 }), { nil: undefined }),
+        fc.constantFrom(1, 1_000, MODEL_THRESHOLD_MS),
+      )
+      .map(([i, kind, until, ms]) => new WaitForCmd(i, kind, until, ms)),
+  ),
 );
 
 const configArb: fc.Arbitrary<ModelConfig> = fc.record({

@@ -1,10 +1,10 @@
 import type fc from 'fast-check';
 import { expect } from 'vitest';
 import type { Delegations } from '../../src/delegations.js';
-import { fold, type Delegation } from '../../src/domain/index.js';
+import { DelegationNotFoundError, fold, InvalidInputError, type Delegation, type Status, WaitTimeoutError } from '../../src/domain/index.js';
 import type { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
 import { withoutHeartbeat } from '../support/memory.js';
-import { isTerminal, type Item, type LedgerModel, MODEL_THRESHOLD_MS, named, pick, type Policy, STATUSES } from './model.js';
+import { isTerminal, type Item, TERMINAL, type LedgerModel, MODEL_THRESHOLD_MS, named, pick, type Policy, STATUSES } from './model.js';
 import { beat, claim, dispatch, end, fail, operatorRetry, requestInput, resume, start, stopOf, sweep } from './model-rules.js';
 
 /** The part of a Delegations the model drives, whatever wired it. */
@@ -326,4 +326,56 @@ export class SweepCmd implements Cmd {
     expect(await r.d.ledger.stats()).toEqual(counts);
   }
   toString = () => 'sweep()';
+}
+
+/** Lets a wrongly settled promise settle before the clock moves (on memory, where a row loads within a turn). */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * waitFor, kept deterministic: at once when the delegation is already in a status it waits for;
+ * a timeout once the clock passed it otherwise; a wait woken by a cancel in the same command;
+ * bad input and unknown ids refused by name.
+ */
+export class WaitForCmd extends OnDelegation {
+  constructor(
+    index: number,
+    readonly kind: 'timeout' | 'cancel' | 'zero' | 'missing',
+    readonly until: readonly Status[] | undefined,
+    readonly timeoutMs: number,
+  ) {
+    super(index);
+  }
+  async run(m: LedgerModel, r: LedgerReal): Promise<void> {
+    const item = pick(m, this.index);
+    const ledger = r.d.ledger;
+    const options = { timeoutMs: this.timeoutMs, ...(this.until === undefined ? {} : { until: this.until }) };
+    if (this.kind === 'zero') {
+      const refusal = ledger.waitFor(item.id, { ...options, timeoutMs: 0 });
+      await expect(refusal).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(refusal).rejects.toMatchObject({ field: 'timeoutMs' });
+      return;
+    }
+    if (this.kind === 'missing') {
+      await expect(ledger.waitFor(`${item.id}-none`, options)).rejects.toBeInstanceOf(DelegationNotFoundError);
+      return;
+    }
+    const targets = [...TERMINAL, ...(this.until ?? [])];
+    const waiting = ledger.waitFor(item.id, this.kind === 'cancel' ? { until: this.until } : options);
+    if (targets.includes(item.status)) return agrees(await waiting, item);
+    if (this.kind === 'cancel') {
+      const cancelled = end(m, item, 'cancelled', undefined, 'no longer needed');
+      expect(await ledger.cancel(item.id, { reason: 'no longer needed' })).toMatchObject(cancelled);
+      return agrees(await waiting, item);
+    }
+    const settled = waiting.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await turn();
+    await new AdvanceCmd(this.timeoutMs).run(m, r);
+    const error = await settled;
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect(error).toMatchObject({ delegationId: item.id, timeoutMs: this.timeoutMs });
+  }
+  toString = () => `waitFor(#${this.index}, ${this.kind}, until ${JSON.stringify(this.until)}, ${this.timeoutMs}ms)`;
 }
