@@ -44,7 +44,8 @@ async function connections(): Promise<{ listening: number; total: number }> {
   return { listening: Number(rows[0]?.listening), total: Number(rows[0]?.total) };
 }
 
-const readers = (lines: LogLine[]) => lines.filter((l) => l.message === 'subscription started' && String(l.fields.subscription).startsWith('delegations.waitFor'));
+const readers = (lines: LogLine[]) =>
+  lines.filter((l) => l.message === 'subscription started' && String(l.fields.subscription).startsWith('delegations.waitFor'));
 
 it('1,000 waiters in one process on delegations another process completes all resolve, over one LISTEN connection and one reader', async () => {
   const lines: LogLine[] = [];
@@ -57,19 +58,60 @@ it('1,000 waiters in one process on delegations another process completes all re
     const settled = ids.map((id) => waiting.ledger.waitFor(id, { timeoutMs: 120_000 }));
     await eventually('the shared reader listens', async () => (await connections()).listening === 1);
 
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', COMPLETER, database.url, 'w', String(WAITERS)], { cwd: REPO, timeout: 120_000 });
+    const resolved = { count: 0 };
+    for (const waiter of settled) void waiter.then(() => (resolved.count += 1));
+    const child = run(process.execPath, ['--import', 'tsx', COMPLETER, database.url, 'w', String(WAITERS)], { cwd: REPO, timeout: 120_000 });
+    // Sampled for as long as any waiter waits, so the counts are those of the waiting process at work.
+    const samples: { listening: number; total: number; pending: number }[] = [];
+    while (resolved.count < WAITERS) {
+      samples.push({ ...(await connections()), pending: WAITERS - resolved.count });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const { stdout } = await child;
     expect(JSON.parse(stdout)).toMatchObject({ applied: WAITERS });
-    const during = await connections();
 
     const delegations = await Promise.all(settled);
     expect(delegations.map((d) => [d.delegationId, d.status, d.resultPreview])).toEqual(ids.map((id, i) => [id, 'completed', `result ${i}`]));
     expect(readers(lines)).toHaveLength(1);
-    expect(during.listening).toBe(1);
+    expect(samples.length).toBeGreaterThan(0);
+    expect(new Set(samples.map((sample) => sample.listening))).toEqual(new Set([1]));
     // The pool (4) and the listening connection: nothing per waiter.
-    expect(during.total).toBeLessThanOrEqual(5);
+    expect(Math.max(...samples.map((sample) => sample.total))).toBeLessThanOrEqual(5);
+    expect(samples.some((sample) => sample.pending < WAITERS && sample.pending > 0)).toBe(true);
     // The last waiter gone, the reader stops and its LISTEN connection closes.
     await eventually('the listening connection closes', async () => (await connections()).listening === 0);
   } finally {
+    await waiting.close();
+  }
+});
+
+it('hears of a completion that was in flight while its reader started and its row was read', async () => {
+  const waiting = await waitingProcess([]);
+  const writer = new pg.Client({ connectionString: database.url });
+  await writer.connect();
+  try {
+    await waiting.ledger.create({ callerId: 'caller', calleeId: 'agent', task: 't', delegationId: 'held' });
+    // A completion that took its position and has not committed yet...
+    await writer.query('BEGIN');
+    await writer.query(`UPDATE delegations SET status = 'completed', version = 2, result_preview = 'late', updated_at = now() WHERE delegation_id = 'held'`);
+    await writer.query(
+      `INSERT INTO delegation_events (delegation_id, version, attempt, type, from_status, to_status, actor, details, occurred_at)
+        VALUES ('held', 2, 1, 'completed', 'queued', 'completed', 'agent', '{"result": "late"}', now())`,
+    );
+    // ...below an event committed after it: a reader starting at the last committed event would skip it.
+    await waiting.ledger.create({ callerId: 'caller', calleeId: 'agent', task: 't', delegationId: 'after' });
+    const settled = waiting.ledger.waitFor('held', { timeoutMs: 15_000 });
+    const state = { resolved: false };
+    void settled.then(
+      () => (state.resolved = true),
+      () => undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(state.resolved).toBe(false);
+    await writer.query('COMMIT');
+    expect(await settled).toMatchObject({ delegationId: 'held', status: 'completed', resultPreview: 'late' });
+  } finally {
+    await writer.end();
     await waiting.close();
   }
 });

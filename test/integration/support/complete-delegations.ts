@@ -12,7 +12,14 @@ async function main(): Promise<void> {
   const [url, prefix, rawCount] = process.argv.slice(2);
   const count = Number(rawCount);
   if (url === undefined || prefix === undefined || !Number.isSafeInteger(count)) throw new Error('usage: complete-delegations.ts <url> <prefix> <count>');
-  const delegations = await createDelegations({ store: 'postgres', connectionString: url, migrate: false, poolSize: CONCURRENCY, logger: silentLogger, env: {} });
+  const delegations = await createDelegations({
+    store: 'postgres',
+    connectionString: url,
+    migrate: false,
+    poolSize: CONCURRENCY,
+    logger: silentLogger,
+    env: {},
+  });
   let next = 0;
   let applied = 0;
   const worker = async () => {
