@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY_POLICY, InvalidInputError, type RetryPolicy } from '../domain/index.js';
+import { DEFAULT_RETRY_POLICY, InvalidInputError, MIN_JITTER, type RetryPolicy } from '../domain/index.js';
 import { durationMs, MAX_DURATION_MS, MAX_TIMER_MS, optionsObject } from './validation.js';
 
 // Past a thousand attempts a policy is a loop, not a retry.
@@ -30,8 +30,8 @@ export function retryPolicy(field: string, value: unknown): RetryPolicy | null {
     throw new InvalidInputError(name('backoffFactor'), `must be a number from 1 to ${MAX_BACKOFF_FACTOR}`);
   }
   const jitter = given.jitter ?? DEFAULT_RETRY_POLICY.jitter;
-  if (typeof jitter !== 'number' || !Number.isFinite(jitter) || jitter < 0 || jitter > 1) {
-    throw new InvalidInputError(name('jitter'), 'must be a number from 0 to 1');
+  if (typeof jitter !== 'number' || !Number.isFinite(jitter) || jitter < 0 || jitter > 1 || (jitter > 0 && jitter < MIN_JITTER)) {
+    throw new InvalidInputError(name('jitter'), `must be 0, or a number from ${MIN_JITTER} to 1`);
   }
   const requeueStuckAfterMs =
     given.requeueStuckAfterMs === null

@@ -30,6 +30,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   requeueStuckAfterMs: 60_000,
 };
 
+/**
+ * A jitter below this counts as none: it could not move a wait by a millisecond, and its product with
+ * a random draw underflows float8 on PostgreSQL (an error there, where JavaScript gives 0).
+ */
+export const MIN_JITTER = 1e-6;
+
 /** Why a delegation went back to queued. */
 export const REQUEUE_REASONS = ['operator', 'stuck', 'agent_failure'] as const;
 export type RequeueReason = (typeof REQUEUE_REASONS)[number];
@@ -50,7 +56,8 @@ export function baseBackoffMs(policy: RetryPolicy, failedAttempt: number): numbe
  */
 export function backoffMs(policy: RetryPolicy, failedAttempt: number, sample: number): number {
   const unit = Number.isFinite(sample) ? Math.min(Math.max(sample, 0), 1) : 0;
-  return Math.round(baseBackoffMs(policy, failedAttempt) * (1 - policy.jitter * unit));
+  const jitter = policy.jitter < MIN_JITTER ? 0 : policy.jitter;
+  return Math.round(baseBackoffMs(policy, failedAttempt) * (1 - jitter * unit));
 }
 
 /** Whether `policy` allows another attempt after `attempt`. */

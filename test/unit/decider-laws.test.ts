@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { decide, fold } from '../../src/domain/index.js';
+import { decide, fold, MIN_JITTER } from '../../src/domain/index.js';
 import { type Harness, memoryHarness, T0, withoutHeartbeat } from '../support/memory.js';
 import { commandArb, creationArb, PHASE, step, stepsArb, TERMINAL, trace } from './decider-trace.js';
 
@@ -119,7 +119,7 @@ const retryArb = fc.option(
     {
       maxAttempts: fc.integer({ min: 1, max: 4 }),
       initialDelayMs: fc.integer({ min: 0, max: 60_000 }),
-      jitter: fc.double({ min: 0, max: 1, noNaN: true }),
+      jitter: fc.oneof(fc.constant(0), fc.double({ min: MIN_JITTER, max: 1, noNaN: true })),
       requeueStuckAfterMs: fc.option(fc.integer({ min: 0, max: 120_000 }), { nil: null }),
     },
     { requiredKeys: [] },

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { RetryPolicy } from '../../domain/index.js';
+import { MIN_JITTER, type RetryPolicy } from '../../domain/index.js';
 import { ts } from './sql-values.js';
 
 /** A number of row `d`'s retry policy (jsonb, the domain's camelCase keys); NULL without a policy. */
@@ -27,10 +27,13 @@ function baseBackoffMs(): SQL {
 
 /**
  * backoffMs with the database's random() as the sample: up to `jitter` of the wait taken off, rounded
- * half up as Math.round does (float8 round() rounds half to even).
+ * half up as Math.round does (float8 round() rounds half to even). A jitter under MIN_JITTER is none,
+ * as in the domain: its product with a draw could underflow, and that error would fail the sweep.
  */
 export function backoffMs(): SQL {
-  return sql`floor(${baseBackoffMs()} * (1 - ${retryField('jitter')} * random()) + 0.5)`;
+  const jitter = retryField('jitter');
+  const taken = sql`CASE WHEN ${jitter} < ${sql.raw(String(MIN_JITTER))} THEN 0 ELSE ${jitter} * random() END`;
+  return sql`floor(${baseBackoffMs()} * (1 - ${taken}) + 0.5)`;
 }
 
 /** When the next attempt of row `d` may start, requeued at `now`. */
