@@ -63,6 +63,8 @@ export {
   DEFAULT_SWEEP_INTERVAL_MS,
   ENV_STUCK_THRESHOLD,
   ENV_SWEEP_INTERVAL,
+  ENV_OUTAGE_GAP,
+  ENV_RETRY,
   type ConfigOverrides,
   type DelegationsConfig,
 } from './app/config.js';
