@@ -6,6 +6,7 @@ import {
   describeDelegationStoreContract,
   describeInputContract,
   describeLedgerContract,
+  describePolicyContract,
   describeSubscriptionContract,
 } from '../../src/testing.js';
 import { memoryLedger } from '../support/ledger-harness.js';
@@ -19,5 +20,6 @@ describeClockContract(
 );
 describeClockContract('SystemClock', () => new SystemClock());
 describeLedgerContract('memory', memoryLedger);
+describePolicyContract('memory', memoryLedger);
 describeInputContract('memory', memoryLedger);
 describeSubscriptionContract(memoryTarget());

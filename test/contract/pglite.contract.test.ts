@@ -5,6 +5,7 @@ import {
   describeDelegationStoreContract,
   describeInputContract,
   describeLedgerContract,
+  describePolicyContract,
   describeSubscriptionContract,
 } from '../../src/testing.js';
 import { pgliteLedger } from '../support/ledger-harness.js';
@@ -20,5 +21,6 @@ describeDelegationStoreContract('PGlite', async () => {
 });
 describeClockContract('DatabaseClock on PGlite', () => new DatabaseClock(pglite().db));
 describeLedgerContract('PGlite', pgliteLedger(pglite));
+describePolicyContract('PGlite', pgliteLedger(pglite));
 describeInputContract('PGlite', pgliteLedger(pglite));
 describeSubscriptionContract(databaseTarget('PGlite', () => pglite().shared));

@@ -5,6 +5,7 @@ import {
   describeDelegationStoreContract,
   describeInputContract,
   describeLedgerContract,
+  describePolicyContract,
   describeSubscriptionContract,
 } from '../../src/testing.js';
 import { postgresLedger } from '../support/ledger-harness.js';
@@ -20,6 +21,10 @@ describeDelegationStoreContract('PostgreSQL', async () => {
 });
 describeClockContract('DatabaseClock on PostgreSQL', () => new DatabaseClock(postgres().db));
 describeLedgerContract(
+  'PostgreSQL',
+  postgresLedger(() => postgres().database),
+);
+describePolicyContract(
   'PostgreSQL',
   postgresLedger(() => postgres().database),
 );
