@@ -79,6 +79,7 @@ export { StoreClosedError, SubscriptionFailedError } from './app/subscriptions-a
 export type * from './app/ports.js';
 export type * from './app/ledger-api.js';
 export { MAX_CLAIM_LIMIT } from './app/ledger.js';
+export { STOP_REASONS } from './app/ledger-api.js';
 export { MAX_RETRY_ATTEMPTS } from './app/retry-policy.js';
 export type { BatchContext, SubscribeOptions, SubscriptionHandle, SubscriptionHandler, Subscriptions } from './app/subscriptions-api.js';
 export type { VerifyReport, ProjectionMismatch } from './app/verify.js';
