@@ -18,25 +18,16 @@ export function register(program: Command): void {
       .option(...JSON_FLAG)
       .addHelpText(
         'after',
-        `\nExit 0: go on (the answer prints the status, attempt and deadline). Exit 1: stop, and why (${STOP_REASONS.join(', ')}),\n` +
+        `\nExit 0: go on (printed: the status, attempt and deadline). Exit 1: stop, and why on stderr (${STOP_REASONS.join(', ')}),\n` +
           'so `while delegations heartbeat ...` loops for as long as the work is wanted.',
       ),
   ).action(async (id: string, flags: HeartbeatFlags, command: Command) => {
     const options = { attempt: attemptFlag(flags.attempt), progress: progressFlag(flags.progress) };
     const answer = await withStore(command, {}, (d) => d.ledger.heartbeat(id, options));
     if (flags.json) printJson(answer);
-    else
-      print(
-        fields({
-          stop: answer.stop,
-          reason: answer.reason,
-          outcome: answer.outcome,
-          status: answer.status,
-          attempt: answer.attempt,
-          deadline: answer.deadline,
-        }),
-      );
+    // A stop is the command's "no": like a refused transition, only its line on stderr unless JSON was asked for.
     if (answer.stop) throw new CommandFailed(stopMessage(id, answer));
+    if (!flags.json) print(fields({ stop: false, outcome: answer.outcome, status: answer.status, attempt: answer.attempt, deadline: answer.deadline }));
   });
 }
 
