@@ -68,6 +68,18 @@ export function historyTable(events: readonly StoredEvent[], time: (at: Date) =>
 function details(event: StoredEvent): string {
   // The created event repeats the row's own fields; the others carry the why (detail, reason, result).
   if (event.type === 'created') return '';
-  const entries = Object.entries(event.data).filter(([, value]) => value !== null && value !== undefined);
-  return entries.map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ');
+  return eventDetails(event)
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ');
+}
+
+// The why first, then when, then the rest: a database hands jsonb back in its own key order.
+const DETAIL_ORDER = ['reason', 'availableAt', 'error', 'detail', 'question', 'answer', 'result', 'silentForMs', 'progress', 'viaHeartbeat'];
+
+/** An event's data without empty fields, in one order whatever store it came from. */
+export function eventDetails(event: StoredEvent): [string, unknown][] {
+  const rank = (key: string) => (DETAIL_ORDER.includes(key) ? DETAIL_ORDER.indexOf(key) : DETAIL_ORDER.length);
+  return Object.entries(event.data)
+    .filter(([, value]) => value !== null && value !== undefined)
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
 }
