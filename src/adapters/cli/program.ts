@@ -53,7 +53,9 @@ export type Output = { readonly writeOut: (text: string) => void; readonly write
 
 export function createProgram(commands: readonly CommandModule[] = COMMANDS, output?: Output): Command {
   const program = new Command('delegations')
-    .description('An event-sourced ledger of work delegated to agents: the sweeper daemon, its admin API and operator commands.')
+    .description(
+      "An event-sourced ledger of work delegated to agents: the sweeper daemon, its admin API, the operator's commands and the caller's and agent's.",
+    )
     .version(packageVersion())
     .exitOverride()
     .showSuggestionAfterError();
