@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli as runInProcess } from '../../src/adapters/cli/main.js';
 import { createProgram } from '../../src/adapters/cli/program.js';
 import { STATUS_FILTERS } from '../../src/adapters/admin/list-query.js';
-import { STATUSES } from '../../src/index.js';
+import { OPERATOR_REQUEUE_FROM, STATUSES, STOP_REASONS, type Status, TRANSITIONS } from '../../src/index.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { childEnv, finished, REPO, runCli, type Finished } from './support/processes.js';
 import { CASES, seed, withDatabase } from './support/seed.js';
@@ -196,6 +196,15 @@ describe('the delegations CLI in process (no database reached)', () => {
       expect(help.stdout, name).toContain(`Usage: delegations ${name}`);
     }
     expect((await inProcess('list', '--help')).stdout.replace(/\s+/g, ' ')).toContain(`one of: ${STATUS_FILTERS.join(', ')}`);
+    // Status lists in help come from the transition table and the sets, never typed out.
+    const help = async (name: string) => (await inProcess(name, '--help')).stdout.replace(/\s+/g, ' ');
+    const into = (to: Status) => STATUSES.filter((from) => from !== to && TRANSITIONS[from].includes(to));
+    expect(into('rejected')).toEqual(['dispatched', 'in_progress']);
+    expect(await help('reject')).toContain('dispatched or in_progress -> rejected');
+    expect(await help('ask')).toContain(`${into('input_required').join(' or ')} -> input_required`);
+    expect(await help('fail')).toContain(`requeues from ${into('queued').slice(0, -1).join(', ')} or ${into('queued').at(-1)}`);
+    expect(await help('retry')).toContain(`requeue a delegation that is ${OPERATOR_REQUEUE_FROM.join(' or ')} as a new attempt`);
+    expect(await help('heartbeat')).toContain(STOP_REASONS.join(', '));
   });
 
   it('maps every kind of usage error to exit code 2 with one line', async () => {
