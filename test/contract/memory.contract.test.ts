@@ -8,6 +8,7 @@ import {
   describeLedgerContract,
   describePolicyContract,
   describeSubscriptionContract,
+  describeWaitForContract,
 } from '../../src/testing.js';
 import { memoryLedger } from '../support/ledger-harness.js';
 import { memoryTarget } from '../support/subscriptions.js';
@@ -22,4 +23,5 @@ describeClockContract('SystemClock', () => new SystemClock());
 describeLedgerContract('memory', memoryLedger);
 describePolicyContract('memory', memoryLedger);
 describeInputContract('memory', memoryLedger);
+describeWaitForContract('memory', memoryLedger);
 describeSubscriptionContract(memoryTarget());

@@ -7,6 +7,7 @@ import {
   describeLedgerContract,
   describePolicyContract,
   describeSubscriptionContract,
+  describeWaitForContract,
 } from '../../src/testing.js';
 import { pgliteLedger } from '../support/ledger-harness.js';
 import { usePglite } from '../support/pglite.js';
@@ -23,4 +24,5 @@ describeClockContract('DatabaseClock on PGlite', () => new DatabaseClock(pglite(
 describeLedgerContract('PGlite', pgliteLedger(pglite));
 describePolicyContract('PGlite', pgliteLedger(pglite));
 describeInputContract('PGlite', pgliteLedger(pglite));
+describeWaitForContract('PGlite', pgliteLedger(pglite));
 describeSubscriptionContract(databaseTarget('PGlite', () => pglite().shared));

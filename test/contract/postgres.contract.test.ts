@@ -7,6 +7,7 @@ import {
   describeLedgerContract,
   describePolicyContract,
   describeSubscriptionContract,
+  describeWaitForContract,
 } from '../../src/testing.js';
 import { postgresLedger } from '../support/ledger-harness.js';
 import { usePostgresConnection } from '../support/postgres.js';
@@ -29,6 +30,10 @@ describePolicyContract(
   postgresLedger(() => postgres().database),
 );
 describeInputContract(
+  'PostgreSQL',
+  postgresLedger(() => postgres().database),
+);
+describeWaitForContract(
   'PostgreSQL',
   postgresLedger(() => postgres().database),
 );
