@@ -89,6 +89,7 @@ export {
 export type * from './app/ports.js';
 export type * from './app/ledger-api.js';
 export { MAX_CLAIM_LIMIT } from './app/ledger.js';
+export { STOP_REASONS } from './app/ledger-api.js';
 export { MAX_RETRY_ATTEMPTS } from './app/retry-policy.js';
 export type { BatchContext, SubscribeOptions, SubscriptionHandle, SubscriptionHandler, Subscriptions } from './app/subscriptions-api.js';
 export type { VerifyReport, ProjectionMismatch } from './app/verify.js';
@@ -98,6 +99,8 @@ export {
   DEFAULT_SWEEP_INTERVAL_MS,
   ENV_STUCK_THRESHOLD,
   ENV_SWEEP_INTERVAL,
+  ENV_OUTAGE_GAP,
+  ENV_RETRY,
   type ConfigOverrides,
   type DelegationsConfig,
 } from './app/config.js';

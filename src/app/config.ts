@@ -1,4 +1,4 @@
-import type { RetryPolicy } from '../domain/index.js';
+import { InvalidInputError, type RetryPolicy } from '../domain/index.js';
 import type { Logger } from './ports.js';
 import { retryPolicy } from './retry-policy.js';
 import { durationMs, MAX_DURATION_MS, MAX_TIMER_MS, optionsObject } from './validation.js';
@@ -38,13 +38,16 @@ export const DEFAULT_DEADLINE_MS = 6 * 60 * 60_000;
 
 export const ENV_SWEEP_INTERVAL = 'DELEGATION_SWEEPER_INTERVAL_S';
 export const ENV_STUCK_THRESHOLD = 'DELEGATION_STUCK_THRESHOLD_S';
+export const ENV_OUTAGE_GAP = 'DELEGATION_OUTAGE_GAP_S';
+/** The default retry policy as JSON, the same fields as the `retry` option; `null` for none. */
+export const ENV_RETRY = 'DELEGATION_RETRY';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Explicit options win and must be valid (a typed error otherwise); environment
- * values that are not positive integer seconds log a warning and fall back, so a
- * typo never stops start-up.
+ * Explicit options win and must be valid (a typed error otherwise); an environment
+ * value that cannot be used (seconds that are not a positive integer, a retry policy
+ * that is not JSON or not valid) logs a warning and falls back, so a typo never stops start-up.
  */
 export function resolveConfig(overrides: ConfigOverrides, env: Env, logger: Logger): DelegationsConfig {
   const given = optionsObject('options', overrides);
@@ -59,10 +62,26 @@ export function resolveConfig(overrides: ConfigOverrides, env: Env, logger: Logg
   const bootGraceMs = durationMs('bootGraceMs', given.bootGraceMs, 0, MAX_DURATION_MS) ?? stuckThresholdMs;
   // An outage is a silence the stale rule would misread: as long as the threshold it applies, and
   // never shorter than two intervals, or a loop sweeping less often than the threshold would see one every time.
-  const outageGapMs = durationMs('outageGapMs', given.outageGapMs, 1, MAX_DURATION_MS) ?? Math.max(stuckThresholdMs, 2 * sweepIntervalMs);
+  const outageGapMs =
+    durationMs('outageGapMs', given.outageGapMs, 1, MAX_DURATION_MS) ??
+    envSeconds(source, ENV_OUTAGE_GAP, Math.max(stuckThresholdMs, 2 * sweepIntervalMs), MAX_DURATION_MS, logger);
   const defaultDeadlineMs = durationMs('defaultDeadlineMs', given.defaultDeadlineMs, 1, MAX_DURATION_MS) ?? DEFAULT_DEADLINE_MS;
-  const retry = given.retry === undefined ? null : retryPolicy('retry', given.retry);
+  const retry = given.retry === undefined ? envRetry(source, logger) : retryPolicy('retry', given.retry);
   return { stuckThresholdMs, sweepIntervalMs, bootGraceMs, outageGapMs, defaultDeadlineMs, retry };
+}
+
+/** DELEGATION_RETRY: a policy as JSON (fields left out take the defaults), or `null`; anything else warns and means none. */
+function envRetry(env: Env, logger: Logger): RetryPolicy | null {
+  const raw = env[ENV_RETRY];
+  if (raw === undefined || raw.trim() === '') return null;
+  try {
+    return retryPolicy(ENV_RETRY, JSON.parse(raw) as unknown);
+  } catch (error) {
+    // One wrong field discards the whole policy: half of what the operator meant is not what they meant.
+    const problem = error instanceof InvalidInputError ? error.message : `invalid ${ENV_RETRY}: not JSON`;
+    logger.warn({ variable: ENV_RETRY, value: raw, problem }, `${problem}; using no automatic retry`);
+    return null;
+  }
 }
 
 function envSeconds(env: Env, name: string, fallbackMs: number, maxMs: number, logger: Logger): number {

@@ -1,4 +1,4 @@
-import type { Delegation, RefusalReason, RetryPolicy, Status, StoredEvent, TerminalStatus } from '../domain/index.js';
+import { type Delegation, type RefusalReason, type RetryPolicy, type Status, type StoredEvent, TERMINAL_STATUSES } from '../domain/index.js';
 
 export type CreateInput = {
   readonly callerId: string;
@@ -49,7 +49,8 @@ export type TransitionOutcome =
  * attempt exists (superseded), the named attempt never existed, the attempt is still in its retry
  * backoff, or there is no such delegation.
  */
-export type StopReason = TerminalStatus | 'superseded' | 'unknown_attempt' | 'not_available' | 'not_found';
+export const STOP_REASONS = [...TERMINAL_STATUSES, 'superseded', 'unknown_attempt', 'not_available', 'not_found'] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
 
 /**
  * A heartbeat's answer is the agent's control channel: whether to go on (`stop`), and if not

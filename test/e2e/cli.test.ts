@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli as runInProcess } from '../../src/adapters/cli/main.js';
 import { createProgram } from '../../src/adapters/cli/program.js';
 import { STATUS_FILTERS } from '../../src/adapters/admin/list-query.js';
-import { STATUSES } from '../../src/index.js';
+import { OPERATOR_REQUEUE_FROM, STATUSES, STOP_REASONS, type Status, TRANSITIONS } from '../../src/index.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { childEnv, finished, REPO, runCli, type Finished } from './support/processes.js';
 import { CASES, seed, withDatabase } from './support/seed.js';
@@ -49,7 +49,17 @@ describe.concurrent('the delegations CLI, each command a process', () => {
       expect(shown.stdout).toMatch(/^status\s+stuck$/m);
       expect(shown.stdout).toMatch(/^3\s+\d+\s+\S+\s+marked_stuck\s+dispatched\s+stuck\s+sweeper/m);
       expect(Object.keys(stats as object)).toEqual([...STATUSES]);
-      expect(stats).toEqual({ queued: 1 + OVERDUE, dispatched: 0, in_progress: 1, stuck: 1, completed: 1, failed: 0, cancelled: 0 });
+      expect(stats).toEqual({
+        queued: 1 + OVERDUE,
+        dispatched: 0,
+        in_progress: 1,
+        input_required: 0,
+        stuck: 1,
+        completed: 1,
+        failed: 0,
+        cancelled: 0,
+        rejected: 0,
+      });
     }),
   );
 
@@ -72,12 +82,64 @@ describe.concurrent('the delegations CLI, each command a process', () => {
   );
 
   it(
-    'sweep --once fails the overdue and marks the silent stuck; verify finds every row matching its events',
+    'sweep --once fails the overdue and, past the grace of a first sweep or with --no-grace, marks the silent stuck; verify finds every row matching its events',
     onSeededDatabase('e2e_cli_sweep', async ({ json }) => {
-      const swept = await json('sweep', '--once');
-      // op-running's only heartbeat is an hour old (seeded on a clock an hour back), and a one-off sweep has no boot grace.
-      expect(swept).toEqual({ deadlineFailures: OVERDUE, stuckMarked: 1, requeued: 0, retriesExhausted: 0, errors: 0, scanned: OVERDUE + 1 });
+      // No sweep of this ledger ever completed: as after an outage, only the deadline rule applies.
+      const first = await json('sweep', '--once');
+      expect(first).toEqual({ deadlineFailures: OVERDUE, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: OVERDUE });
+      // op-running's only heartbeat is an hour old (seeded on a clock an hour back).
+      const swept = await json('sweep', '--once', '--no-grace');
+      expect(swept).toEqual({ deadlineFailures: 0, stuckMarked: 1, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 1 });
       expect(await json('verify')).toEqual({ checked: 4 + OVERDUE, mismatches: [] });
+    }),
+  );
+
+  it(
+    "an agent's loop in the shell: create with a retry policy, claim, beat, ask and resume, fail retryable, stop when superseded",
+    onSeededDatabase('e2e_cli_agent', async ({ run, json }) => {
+      const policy = '{"maxAttempts":2,"initialDelayMs":60000,"jitter":0}';
+      const created = await json('create', '--caller', 'shell', '--callee', 'shell-agent', '--task', 'sum the rows', '--id', 'sh-1', '--retry', policy);
+      expect(created).toMatchObject({ delegationId: 'sh-1', status: 'queued', retry: { maxAttempts: 2, initialDelayMs: 60000, jitter: 0, backoffFactor: 2 } });
+      expect(await json('claim', '--callee', 'shell-agent', '--limit', '5')).toMatchObject([{ delegationId: 'sh-1', status: 'dispatched', attempt: 1 }]);
+      expect((await run('claim', '--callee', 'shell-agent')).stdout.trim()).toBe('nothing to claim for shell-agent');
+      const beat = await run('heartbeat', 'sh-1', '--attempt', '1', '--progress', '0.25');
+      expect(beat.code, beat.stderr).toBe(0);
+      expect(beat.stdout).toMatch(/^stop\s+false$/m);
+      expect(beat.stdout).toMatch(/^status\s+in_progress$/m);
+      expect((await run('ask', 'sh-1', '--question', 'which quarter?', '--attempt', '1')).stdout.trim()).toBe(
+        'sh-1: in_progress -> input_required (input_requested, attempt 1)',
+      );
+      expect((await run('show', 'sh-1')).stdout).toMatch(/^question\s+which quarter\?$/m);
+      expect(await json('resume', 'sh-1', '--answer', 'Q3')).toMatchObject({ outcome: 'applied', event: { type: 'resumed', data: { answer: 'Q3' } } });
+      const failed = await run('fail', 'sh-1', '--retryable', '--error', 'rate limited', '--attempt', '1');
+      expect(failed.code, failed.stderr).toBe(0);
+      expect(failed.stdout.trim()).toMatch(/^sh-1: in_progress -> queued \(requeued, attempt 2, agent_failure, available at \d{4}-\d\d-\d\dT[\d:.]+Z\)$/);
+      // The old attempt is told it was superseded; the new one that its backoff has not ended.
+      expectOneErrorLine(await run('heartbeat', 'sh-1', '--attempt', '1'), 1, /^error: stop \(superseded\): attempt 1 was superseded by attempt 2$/);
+      const early = await run('heartbeat', 'sh-1', '--attempt', '2', '--json');
+      expectOneErrorLine(early, 1, /^error: stop \(not_available\): /);
+      expect(JSON.parse(early.stdout)).toMatchObject({ stop: true, reason: 'not_available', status: 'queued', attempt: 2 });
+      const history = (await run('show', 'sh-1')).stdout;
+      expect(history).toMatch(/input_requested\s+in_progress\s+input_required\s+agent\s+1\s+question=which quarter\?$/m);
+      expect(history).toMatch(/resumed\s+input_required\s+in_progress\s+caller\s+1\s+answer=Q3$/m);
+      expect(history).toMatch(/requeued\s+in_progress\s+queued\s+agent\s+2\s+reason=agent_failure availableAt=\S+ error=rate limited$/m);
+      const events = (await run('events', '--json')).stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string; delegationId: string });
+      expect(events.filter((e) => e.delegationId === 'sh-1').map((e) => e.type)).toEqual([
+        'created',
+        'dispatched',
+        'started',
+        'input_requested',
+        'resumed',
+        'requeued',
+      ]);
+      await json('create', '--caller', 'shell', '--callee', 'shell-agent', '--task', 'not mine', '--id', 'sh-2', '--no-retry');
+      await json('claim', '--callee', 'shell-agent');
+      expect((await run('reject', 'sh-2', '--reason', 'wrong team')).stdout.trim()).toBe('sh-2: dispatched -> rejected (rejected, attempt 1)');
+      expectOneErrorLine(await run('heartbeat', 'sh-2'), 1, /^error: stop \(rejected\): /);
+      expect(await json('verify')).toMatchObject({ mismatches: [] });
     }),
   );
 
@@ -134,6 +196,15 @@ describe('the delegations CLI in process (no database reached)', () => {
       expect(help.stdout, name).toContain(`Usage: delegations ${name}`);
     }
     expect((await inProcess('list', '--help')).stdout.replace(/\s+/g, ' ')).toContain(`one of: ${STATUS_FILTERS.join(', ')}`);
+    // Status lists in help come from the transition table and the sets, never typed out.
+    const help = async (name: string) => (await inProcess(name, '--help')).stdout.replace(/\s+/g, ' ');
+    const into = (to: Status) => STATUSES.filter((from) => from !== to && TRANSITIONS[from].includes(to));
+    expect(into('rejected')).toEqual(['dispatched', 'in_progress']);
+    expect(await help('reject')).toContain('dispatched or in_progress -> rejected');
+    expect(await help('ask')).toContain(`${into('input_required').join(' or ')} -> input_required`);
+    expect(await help('fail')).toContain(`requeues from ${into('queued').slice(0, -1).join(', ')} or ${into('queued').at(-1)}`);
+    expect(await help('retry')).toContain(`requeue a delegation that is ${OPERATOR_REQUEUE_FROM.join(' or ')} as a new attempt`);
+    expect(await help('heartbeat')).toContain(STOP_REASONS.join(', '));
   });
 
   it('maps every kind of usage error to exit code 2 with one line', async () => {

@@ -22,8 +22,14 @@ describe('the daemon on embedded PGlite, without DELEGATIONS_ADMIN_TOKEN', () =>
 
   it('`npm start` creates and migrates a fresh data directory and serves every route on loopback only, without auth', async () => {
     const dataDir = join(dir, 'data');
-    const daemon = DaemonProcess.start('npm', ['--data-dir', dataDir], { HOST: '0.0.0.0', LOG_LEVEL: 'info' });
+    // A bad policy or gap in the environment warns and falls back: start-up goes on.
+    const env = { HOST: '0.0.0.0', LOG_LEVEL: 'info', DELEGATION_RETRY: '{"maxAttempts":0}', DELEGATION_OUTAGE_GAP_S: 'soon' };
+    const daemon = DaemonProcess.start('npm', ['--data-dir', dataDir], env);
     daemons.push(daemon);
+    expect(await daemon.waitForLog('invalid DELEGATION_RETRY.maxAttempts: must be an integer from 1 to 1000; using no automatic retry')).toMatchObject({
+      variable: 'DELEGATION_RETRY',
+    });
+    expect(await daemon.waitForLog('invalid DELEGATION_OUTAGE_GAP_S, using the default')).toMatchObject({ value: 'soon', fallbackMs: 600_000 });
     const warning = await daemon.waitForLog('DELEGATIONS_ADMIN_TOKEN is not set: the admin API needs no token and listens on 127.0.0.1 only (HOST ignored)');
     expect(warning).toMatchObject({ requestedHost: '0.0.0.0', host: '127.0.0.1' });
     const base = await daemon.url();

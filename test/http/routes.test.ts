@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATUSES } from '../../src/index.js';
+import { STATUS_FILTERS } from '../../src/adapters/admin/list-query.js';
+import { IN_FLIGHT_STATUSES, STATUSES, TERMINAL_STATUSES } from '../../src/index.js';
 import { type AdminFixture, adminFixture, auth, IDS, send } from './support/admin.js';
 
 const ROUTES = [
@@ -26,7 +27,7 @@ describe('routes', () => {
     expect(shown.body).toMatchObject({ delegation: { delegationId: IDS.stats }, history: [{ type: 'created' }] });
     const counts = await send(fixture.app, '/admin/stats', { headers: auth });
     expect(Object.keys(counts.body ?? {})).toEqual([...STATUSES]);
-    expect(counts.body).toMatchObject({ queued: 3, in_progress: 1, stuck: 1, completed: 1 });
+    expect(counts.body).toMatchObject({ queued: 3, in_progress: 1, input_required: 1, stuck: 1, completed: 1, rejected: 1 });
   });
 
   it('with no delegation named `stats`, its 404 says where the counts went', async () => {
@@ -90,5 +91,56 @@ describe('routes', () => {
       field: 'status',
       allowed: expect.any(Array),
     });
+  });
+
+  // Issue 13: the status sets are defined once; the API's validation follows them.
+  it.each(STATUSES)('status=%s is accepted and lists exactly the delegations in it', async (status) => {
+    const answer = await send(fixture.app, `/admin/delegations?status=${status}`, { headers: auth });
+    expect(answer.status).toBe(200);
+    const rows = (answer.body?.delegations ?? []) as { status: string }[];
+    expect(rows.map((row) => row.status)).toEqual(rows.map(() => status));
+  });
+
+  it('in_flight takes input_required, terminal takes rejected; an unknown status lists every one allowed', async () => {
+    const statusesOf = async (filter: string) => {
+      const rows = ((await send(fixture.app, `/admin/delegations?status=${filter}`, { headers: auth })).body?.delegations ?? []) as { status: string }[];
+      return new Set(rows.map((row) => row.status));
+    };
+    expect([...(await statusesOf('in_flight'))].sort()).toEqual(['in_progress', 'input_required', 'queued', 'stuck']);
+    expect([...(await statusesOf('terminal'))].sort()).toEqual(['completed', 'rejected']);
+    for (const status of await statusesOf('in_flight')) expect(IN_FLIGHT_STATUSES).toContain(status);
+    for (const status of await statusesOf('terminal')) expect(TERMINAL_STATUSES).toContain(status);
+    // The A2A spelling is not ours: the answer says what is.
+    const refused = await send(fixture.app, '/admin/delegations?status=input-required', { headers: auth });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ field: 'status', allowed: [...STATUS_FILTERS] });
+    expect(STATUS_FILTERS).toEqual(expect.arrayContaining(['input_required', 'rejected']));
+  });
+
+  it('an operator may not retry a delegation waiting for input nor a rejected one (409, nothing written); cancel withdraws the waiting one', async () => {
+    const before = await fixture.snapshot();
+    const waiting = await send(fixture.app, `/admin/delegations/${IDS.waiting}/retry`, { method: 'POST', headers: auth });
+    expect(waiting.status).toBe(409);
+    expect(waiting.body).toMatchObject({ error: 'refused', reason: 'not_allowed', delegation: { status: 'input_required', errorDetail: 'which quarter?' } });
+    const rejected = await send(fixture.app, `/admin/delegations/${IDS.rejected}/retry`, { method: 'POST', headers: auth });
+    expect(rejected.status).toBe(409);
+    expect(rejected.body).toMatchObject({ error: 'refused', reason: 'terminal', delegation: { status: 'rejected' } });
+    expect(await fixture.snapshot()).toBe(before);
+    const own = await adminFixture();
+    try {
+      const cancelled = await send(own.app, `/admin/delegations/${IDS.waiting}/cancel`, { method: 'POST', headers: auth });
+      expect(cancelled.body).toMatchObject({ outcome: 'applied', event: { type: 'cancelled', fromStatus: 'input_required' } });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("a delegation's history carries the new events with their details", async () => {
+    const waiting = await send(fixture.app, `/admin/delegations/${IDS.waiting}`, { headers: auth });
+    expect(waiting.body).toMatchObject({
+      history: [{ type: 'created' }, { type: 'started' }, { type: 'input_requested', data: { question: 'which quarter?' } }],
+    });
+    const rejected = await send(fixture.app, `/admin/delegations/${IDS.rejected}`, { headers: auth });
+    expect(rejected.body).toMatchObject({ history: [{ type: 'created' }, { type: 'dispatched' }, { type: 'rejected', data: { reason: 'not mine' } }] });
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/domain/index.js';
-import { DEFAULT_STUCK_THRESHOLD_MS, DEFAULT_SWEEP_INTERVAL_MS, ENV_STUCK_THRESHOLD, ENV_SWEEP_INTERVAL, resolveConfig } from '../../src/app/config.js';
+import { DEFAULT_RETRY_POLICY } from '../../src/domain/index.js';
+import {
+  DEFAULT_STUCK_THRESHOLD_MS,
+  DEFAULT_SWEEP_INTERVAL_MS,
+  ENV_OUTAGE_GAP,
+  ENV_RETRY,
+  ENV_STUCK_THRESHOLD,
+  ENV_SWEEP_INTERVAL,
+  resolveConfig,
+} from '../../src/app/config.js';
 import { memoryHarness, recordingLogger } from '../support/memory.js';
 
 describe('configuration', () => {
@@ -58,5 +67,56 @@ describe('configuration', () => {
 
   it('given bootGraceMs: 0, then grace is disabled rather than refused', () => {
     expect(resolveConfig({ bootGraceMs: 0 }, {}, recordingLogger()).bootGraceMs).toBe(0);
+  });
+
+  it('given a valid DELEGATION_OUTAGE_GAP_S, then it is the outage gap; given an invalid one, a warning and the default', () => {
+    expect(resolveConfig({}, { [ENV_OUTAGE_GAP]: '3600' }, recordingLogger()).outageGapMs).toBe(3_600_000);
+    for (const value of ['abc', '0', '-5', '1.5', '10s']) {
+      const logger = recordingLogger();
+      const config = resolveConfig({ stuckThresholdMs: 60_000, sweepIntervalMs: 45_000 }, { [ENV_OUTAGE_GAP]: value }, logger);
+      // The default: the threshold, or two intervals when that is longer.
+      expect(config.outageGapMs).toBe(90_000);
+      expect(logger.lines.filter((line) => line.level === 'warn')).toEqual([
+        {
+          level: 'warn',
+          fields: expect.objectContaining({ variable: ENV_OUTAGE_GAP, value, fallbackMs: 90_000 }),
+          message: expect.stringContaining(ENV_OUTAGE_GAP),
+        },
+      ]);
+    }
+  });
+
+  it('given an explicit outageGapMs and DELEGATION_OUTAGE_GAP_S, then the option wins', () => {
+    expect(resolveConfig({ outageGapMs: 5_000 }, { [ENV_OUTAGE_GAP]: '3600' }, recordingLogger()).outageGapMs).toBe(5_000);
+  });
+
+  it('given DELEGATION_RETRY as JSON, then it is the default policy, completed with the defaults; null means none', () => {
+    const config = resolveConfig({}, { [ENV_RETRY]: '{"maxAttempts":5,"requeueStuckAfterMs":null}' }, recordingLogger());
+    expect(config.retry).toEqual({ ...DEFAULT_RETRY_POLICY, maxAttempts: 5, requeueStuckAfterMs: null });
+    expect(resolveConfig({}, { [ENV_RETRY]: 'null' }, recordingLogger()).retry).toBeNull();
+    expect(resolveConfig({}, { [ENV_RETRY]: '  ' }, recordingLogger()).retry).toBeNull();
+    expect(resolveConfig({}, {}, recordingLogger()).retry).toBeNull();
+  });
+
+  it.each([
+    ['yes', /^invalid DELEGATION_RETRY: not JSON/],
+    ['{"maxAttempts":3', /^invalid DELEGATION_RETRY: not JSON/],
+    ['5', /^invalid DELEGATION_RETRY: must be an object/],
+    ['[]', /^invalid DELEGATION_RETRY: must be an object/],
+    ['{"maxAttempts":0}', /^invalid DELEGATION_RETRY\.maxAttempts: /],
+    ['{"maxAtempts":3}', /^invalid DELEGATION_RETRY\.maxAtempts: is not a retry policy field/],
+    ['{"jitter":2}', /^invalid DELEGATION_RETRY\.jitter: /],
+  ])('given DELEGATION_RETRY=%s, then a warning names the problem and no policy applies', (value, problem) => {
+    const logger = recordingLogger();
+    expect(resolveConfig({}, { [ENV_RETRY]: value }, logger).retry).toBeNull();
+    const warnings = logger.lines.filter((line) => line.level === 'warn');
+    expect(warnings).toEqual([{ level: 'warn', fields: expect.objectContaining({ variable: ENV_RETRY, value }), message: expect.stringMatching(problem) }]);
+  });
+
+  it('given an explicit retry option (a policy or null) and DELEGATION_RETRY, then the option wins, and a bad option is refused', () => {
+    const env = { [ENV_RETRY]: '{"maxAttempts":5}' };
+    expect(resolveConfig({ retry: { maxAttempts: 2 } }, env, recordingLogger()).retry).toMatchObject({ maxAttempts: 2 });
+    expect(resolveConfig({ retry: null }, env, recordingLogger()).retry).toBeNull();
+    expect(() => resolveConfig({ retry: { maxAttempts: 0 } }, env, recordingLogger())).toThrow(expect.objectContaining({ field: 'retry.maxAttempts' }));
   });
 });

@@ -1,10 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import * as ask from './commands/ask.js';
 import * as cancel from './commands/cancel.js';
+import * as claim from './commands/claim.js';
+import * as complete from './commands/complete.js';
+import * as create from './commands/create.js';
 import * as demo from './commands/demo.js';
 import * as events from './commands/events.js';
+import * as fail from './commands/fail.js';
+import * as heartbeat from './commands/heartbeat.js';
 import * as list from './commands/list.js';
 import * as migrate from './commands/migrate.js';
+import * as reject from './commands/reject.js';
+import * as resume from './commands/resume.js';
 import * as retry from './commands/retry.js';
 import * as run from './commands/run.js';
 import * as show from './commands/show.js';
@@ -16,15 +24,38 @@ import * as verify from './commands/verify.js';
 /** One file per command under ./commands, each exporting `register(program)`. */
 export type CommandModule = { readonly register: (program: Command) => void };
 
-/** Listed in the order `delegations --help` shows them. */
-export const COMMANDS: readonly CommandModule[] = [run, migrate, sweep, list, show, events, stats, retry, cancel, verify, demo, simulate];
+/** Listed in the order `delegations --help` shows them: the operator's, then the caller's and the agent's, then the tours. */
+export const COMMANDS: readonly CommandModule[] = [
+  run,
+  migrate,
+  sweep,
+  list,
+  show,
+  events,
+  stats,
+  retry,
+  cancel,
+  verify,
+  create,
+  resume,
+  claim,
+  heartbeat,
+  ask,
+  complete,
+  fail,
+  reject,
+  demo,
+  simulate,
+];
 
 /** Where commander writes help and its own errors. */
 export type Output = { readonly writeOut: (text: string) => void; readonly writeErr: (text: string) => void };
 
 export function createProgram(commands: readonly CommandModule[] = COMMANDS, output?: Output): Command {
   const program = new Command('delegations')
-    .description('An event-sourced ledger of work delegated to agents: the sweeper daemon, its admin API and operator commands.')
+    .description(
+      "An event-sourced ledger of work delegated to agents: the sweeper daemon, its admin API, the operator's commands and the caller's and agent's.",
+    )
     .version(packageVersion())
     .exitOverride()
     .showSuggestionAfterError();

@@ -21,9 +21,51 @@ const STORE_COMMANDS: readonly (readonly string[])[] = [
   ['retry', 'x'],
   ['cancel', 'x'],
   ['verify'],
+  ['create', '--caller', 'c', '--callee', 'a', '--task', 't'],
+  ['resume', 'x'],
+  ['claim', '--callee', 'a'],
+  ['heartbeat', 'x'],
+  ['ask', 'x', '--question', 'q'],
+  ['complete', 'x'],
+  ['fail', 'x', '--retryable'],
+  ['reject', 'x'],
 ];
 const READ_AND_OPERATE = STORE_COMMANDS.filter(([name]) => name !== 'migrate');
-const EVERY_COMMAND = ['run', 'migrate', 'sweep', 'list', 'show', 'events', 'stats', 'retry', 'cancel', 'verify', 'demo', 'simulate'];
+const EVERY_COMMAND = [
+  'run',
+  'migrate',
+  'sweep',
+  'list',
+  'show',
+  'events',
+  'stats',
+  'retry',
+  'cancel',
+  'verify',
+  'create',
+  'resume',
+  'claim',
+  'heartbeat',
+  'ask',
+  'complete',
+  'fail',
+  'reject',
+  'demo',
+  'simulate',
+];
+/** The commands that name one delegation by its id. */
+const BY_ID = ['show', 'retry', 'cancel', 'resume', 'heartbeat', 'ask', 'complete', 'fail', 'reject'];
+const WITH_ATTEMPT: readonly (readonly string[])[] = [
+  ['heartbeat', 'x'],
+  ['ask', 'x', '--question', 'q'],
+  ['complete', 'x'],
+  ['fail', 'x'],
+  ['reject', 'x'],
+];
+const CREATE = ['create', '--caller', 'c', '--callee', 'a', '--task', 't'];
+/** Commander checks required options first: a command line meant to fail on something else carries them. */
+const REQUIRED: Readonly<Record<string, readonly string[]>> = { create: CREATE.slice(1), claim: ['--callee', 'a'], ask: ['--question', 'q'] };
+const named = (name: string, ...args: string[]) => [name, ...(REQUIRED[name] ?? []), ...args];
 
 const NO_LEDGER = /^error: no ledger in .+: pass --data-dir/;
 const BAD_URL = /^error: DATABASE_URL: /;
@@ -34,9 +76,25 @@ function commander(): CliCase[] {
       args: [name],
       line: /^error: (unknown command|unknown option|too many arguments|option '--data-dir <dir>' argument missing)/,
     })),
-    ...EVERY_COMMAND.map((name) => ({ args: [name, '--bogus'], line: /^error: unknown option '--bogus'$/ })),
-    ...['show', 'retry', 'cancel'].map((name) => ({ args: [name], line: /^error: missing required argument 'id'$/ })),
-    ...['show', 'retry', 'cancel'].map((name) => ({ args: [name, 'a', 'b'], line: /^error: too many arguments for '\w+'/ })),
+    ...EVERY_COMMAND.map((name) => ({ args: named(name, '--bogus'), line: /^error: unknown option '--bogus'$/ })),
+    ...BY_ID.map((name) => ({ args: named(name), line: /^error: missing required argument 'id'$/ })),
+    ...BY_ID.map((name) => ({ args: named(name, 'a', 'b'), line: /^error: too many arguments for '\w+'/ })),
+    { args: ['fail', 'x', '--retryable', 'yes'], line: /^error: too many arguments for 'fail'/ },
+    ...[
+      [['create', '--callee', 'a', '--task', 't'], '--caller <id>'],
+      [['create', '--caller', 'c', '--task', 't'], '--callee <id>'],
+      [['create', '--caller', 'c', '--callee', 'a'], '--task <text>'],
+      [['claim'], '--callee <id>'],
+      [['claim', '--limit', '5'], '--callee <id>'],
+      [['ask', 'x'], '--question <text>'],
+    ].map(([args, option]) => ({ args: args as string[], line: new RegExp(`^error: required option '${option}' not specified$`) })),
+    ...[
+      ['create', '--retry'],
+      ['claim', '--callee'],
+      ['heartbeat', 'x', '--attempt'],
+      ['heartbeat', 'x', '--progress'],
+      ['ask', 'x', '--question'],
+    ].map((args) => ({ args, line: /^error: option '.+' argument missing$/ })),
     ...STORE_COMMANDS.map((command) => ({ args: [...command, '--data-dir'], line: /^error: option '--data-dir <dir>' argument missing$/ })),
   ];
 }
@@ -53,6 +111,46 @@ function optionValues(): CliCase[] {
       /^error: --from: expected a position/,
     ]),
     [['sweep'], /^error: sweep needs --once/],
+    [['sweep', '--no-grace'], /^error: sweep needs --once/],
+    ...['0', '-1', '1.5', 'ten', '', '1001', '0x10', '1e3', '+5', ' 5'].map((v): [string[], RegExp] => [
+      ['claim', '--callee', 'a', '--limit', v],
+      /^error: --limit: must be (a whole number|between 1 and 1000)/,
+    ]),
+    ...WITH_ATTEMPT.flatMap((command) =>
+      ['0', '-1', '1.5', 'two', '', '0x10', '1e3', ' 1', '2147483648', '99999999999999999999'].map((v): [string[], RegExp] => [
+        [...command, '--attempt', v],
+        /^error: --attempt: must be (a whole number|between 1 and 2147483647)/,
+      ]),
+    ),
+    ...['-1', 'half', '', '1e3', 'NaN', 'Infinity', '0x10', '.5', '1.'].map((v): [string[], RegExp] => [
+      ['heartbeat', 'x', '--progress', v],
+      /^error: --progress: must be a number of 0 or more/,
+    ]),
+    ...[
+      'yes',
+      '',
+      '{',
+      '5',
+      '[]',
+      '"x"',
+      'null',
+      '{"maxAttempts":0}',
+      '{"maxAttempts":1.5}',
+      '{"maxAtempts":3}',
+      '{"jitter":2}',
+      '{"backoffFactor":0.5}',
+      '{"initialDelayMs":2000,"maxDelayMs":1000}',
+      '{"requeueStuckAfterMs":"soon"}',
+      '{"initialDelayMs":-1}',
+    ].map((v): [string[], RegExp] => [[...CREATE, '--retry', v], /^error: --retry: /]),
+    ...['tomorrow', '', '2026-12-01', '2026-12-01T18:00:00', '2026-13-01T00:00:00Z', '1700000000000', 'now'].map((v): [string[], RegExp] => [
+      [...CREATE, '--deadline', v],
+      /^error: --deadline: must be an ISO 8601 time/,
+    ]),
+    ...['0', '-5', '1.5', 'ten', '', '1e3', '3153600000001'].map((v): [string[], RegExp] => [
+      [...CREATE, '--heartbeat-timeout-ms', v],
+      /^error: --heartbeat-timeout-ms: must be (a whole number|between 1 and \d+)/,
+    ]),
     ...['', ' ', '99999', '-1', 'abc', '0x50', '1e3', '80.5', '65536', '8080x'].map((v): [string[], RegExp] => [
       ['run', '--port', v],
       /^error: invalid port .* \(--port or PORT\): must be 0-65535$/,
@@ -95,7 +193,36 @@ function dataDirs(p: Places): CliCase[] {
       ['show', ''],
       ['retry', ' '],
       ['cancel', ''],
+      ['resume', ''],
+      ['heartbeat', ' '],
+      ['ask', '', '--question', 'q'],
+      ['complete', ''],
+      ['fail', '', '--retryable'],
+      ['reject', ''],
+      [...CREATE, '--id', ''],
     ].map((command) => ({ args: [...command, '--data-dir', p.ledger], line: /^error: invalid delegationId: must not be empty$/ })),
+    ...ledgerRefusals(p),
+  ];
+}
+
+/** What only the ledger can judge: exit 2 for invalid input, 1 for a refusal; the queued `x` is left as it was. */
+function ledgerRefusals(p: Places): CliCase[] {
+  const at = (args: string[], code: 1 | 2, line: RegExp): CliCase => ({ args: [...args, '--data-dir', p.ledger], code, line });
+  return [
+    at(['create', '--caller', '', '--callee', 'a', '--task', 't'], 2, /^error: invalid callerId: must not be empty$/),
+    at(['create', '--caller', 'c', '--callee', ' ', '--task', 't'], 2, /^error: invalid calleeId: must not be empty$/),
+    at([...CREATE, '--idempotency-key', 'k'.repeat(300)], 2, /^error: invalid idempotencyKey: must be at most 255 bytes$/),
+    at([...CREATE, '--deadline', '2000-01-01T00:00:00Z'], 2, /^error: invalid deadline: must be in the future$/),
+    at([...CREATE, '--deadline', '9999-12-31T23:59:59+00:00', '--id', 'x'], 1, /^error: delegation x already exists$/),
+    at(['claim', '--callee', ''], 2, /^error: invalid calleeId: must not be empty$/),
+    at(['resume', 'x', '--answer', 'Q3'], 1, /^error: resume refused \(not_allowed\): /),
+    at(['ask', 'x', '--question', 'which?'], 1, /^error: ask refused \(not_allowed\): /),
+    at(['reject', 'x', '--reason', 'not mine'], 1, /^error: reject refused \(not_allowed\): /),
+    at(['complete', 'x', '--attempt', '2'], 1, /^error: complete refused \(unknown_attempt\): /),
+    at(['fail', 'x', '--retryable', '--attempt', '3'], 1, /^error: fail refused \(unknown_attempt\): /),
+    at(['heartbeat', 'x', '--attempt', '2'], 1, /^error: stop \(unknown_attempt\): attempt 2 does not exist/),
+    at(['heartbeat', 'nobody'], 1, /^error: delegation nobody not found$/),
+    at(['resume', 'nobody'], 1, /^error: delegation nobody not found$/),
   ];
 }
 

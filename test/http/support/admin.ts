@@ -7,8 +7,17 @@ import type { Logger } from '../../../src/app/ports.js';
 import { openDelegations } from '../../../src/delegations.js';
 import type { WiredDelegations as Delegations } from '../../../src/wiring.js';
 
-/** Ids of the seeded delegations: one per status an operator acts on, plus ids that look like routes or escapes. */
-export const IDS = { queued: 'q-1', running: 'r-1', stuck: 's-1', done: 'd-1', stats: 'stats', percent: '50%' } as const;
+/** Ids of the seeded delegations: one per status an operator meets, plus ids that look like routes or escapes. */
+export const IDS = {
+  queued: 'q-1',
+  running: 'r-1',
+  stuck: 's-1',
+  done: 'd-1',
+  waiting: 'w-1',
+  rejected: 'x-1',
+  stats: 'stats',
+  percent: '50%',
+} as const;
 export const TOKEN = 'corpus-Token_0.9~+/==';
 /** The port the in-process app pretends to be served on; requests name it in their URL and Host. */
 export const PORT = 8080;
@@ -80,6 +89,10 @@ async function seed({ ledger }: Delegations): Promise<void> {
   await ledger.setStatus(IDS.stuck, 'in_progress');
   await ledger.setStatus(IDS.stuck, 'stuck', { errorDetail: 'no heartbeat', actor: 'sweeper' });
   await ledger.setStatus(IDS.done, 'completed', { resultPreview: 'ok' });
+  await ledger.setStatus(IDS.waiting, 'in_progress');
+  await ledger.requestInput(IDS.waiting, { question: 'which quarter?' });
+  await ledger.setStatus(IDS.rejected, 'dispatched');
+  await ledger.reject(IDS.rejected, { reason: 'not mine' });
 }
 
 async function snapshot({ ledger }: Delegations): Promise<string> {

@@ -253,7 +253,20 @@ function bodies(): Case[] {
 
 function queries(): Case[] {
   const limits = ['0x10', '1e3', '+5', '1.5', '%205', '5%20', '-1', '0', '1001', '', 'ten', '1_000', '99999999999999999999', 'Infinity', 'NaN', '٥'];
-  const statuses = ['sleeping', 'IN_FLIGHT', '', 'queued,stuck', 'in_flight%00'];
+  // The A2A and MCP spellings of the new statuses are not ours, nor a list of them.
+  const statuses = [
+    'sleeping',
+    'IN_FLIGHT',
+    '',
+    'queued,stuck',
+    'in_flight%00',
+    'input-required',
+    'INPUT_REQUIRED',
+    'inputRequired',
+    'canceled',
+    'rejected%20',
+    'input_required,rejected',
+  ];
   return [
     ...ROUTES.map(([path, allowed]) => ({
       group: 'query',
@@ -300,9 +313,33 @@ function queries(): Case[] {
   ];
 }
 
+/** Operator writes the transition table refuses: a 409 naming the reason, the delegation untouched. */
+function refusedTransitions(): Case[] {
+  const cases: [string, string][] = [
+    ['retry', IDS.waiting],
+    ['retry', IDS.rejected],
+    ['retry', IDS.running],
+    ['retry', IDS.done],
+    ['cancel', IDS.rejected],
+    ['cancel', IDS.done],
+  ];
+  return cases.map(([verb, id]) => ({ group: 'refused', name: `${verb} ${id}`, ...post(`/admin/delegations/${id}/${verb}`, []), status: 409 }));
+}
+
 /** The in-process corpus: every case above, plus the no-token variants of those a browser could send to the default daemon. */
 export function inProcessCorpus(): { token: Case[]; open: Case[] } {
-  const token = [...methods(), ...encodings(), ...paths(), ...hosts(), ...crossSite(), ...authorization(), ...contentTypes(), ...bodies(), ...queries()];
+  const token = [
+    ...methods(),
+    ...encodings(),
+    ...paths(),
+    ...hosts(),
+    ...crossSite(),
+    ...authorization(),
+    ...contentTypes(),
+    ...bodies(),
+    ...queries(),
+    ...refusedTransitions(),
+  ];
   const open = token.filter((c) => c.open === true).map((c) => ({ ...c, headers: (c.headers ?? []).filter(([name]) => name !== 'authorization') }));
   return { token, open };
 }

@@ -3,6 +3,7 @@ import type { StoredEvent } from '../../../domain/index.js';
 import { UsageError } from '../errors.js';
 import { cell, print } from '../output.js';
 import { addStoreOptions, withStore } from '../store.js';
+import { eventDetails } from './show.js';
 
 type EventsOptions = { readonly from?: string; readonly follow?: boolean; readonly json?: boolean };
 
@@ -52,8 +53,9 @@ function line(event: StoredEvent): string {
     event.actor,
     `attempt ${event.attempt}`,
   ];
-  const details = event.type === 'created' ? '' : JSON.stringify(event.data);
-  return [...columns, details === '{}' ? '' : details].join('  ').trimEnd();
+  const data = eventDetails(event);
+  const details = event.type === 'created' || data.length === 0 ? '' : JSON.stringify(Object.fromEntries(data));
+  return [...columns, details].join('  ').trimEnd();
 }
 
 function interrupted(): Promise<void> {

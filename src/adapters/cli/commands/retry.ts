@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { OPERATOR_REQUEUE_FROM } from '../../../domain/index.js';
+import { either } from '../flags.js';
 import { reportOutcome } from '../outcome.js';
 import { JSON_FLAG, type OutputOptions } from '../output.js';
 import { addStoreOptions, withStore } from '../store.js';
@@ -7,7 +9,7 @@ export function register(program: Command): void {
   addStoreOptions(
     program
       .command('retry')
-      .description('requeue a stuck delegation as a new attempt (refused for any other status)')
+      .description(`requeue a delegation that is ${either(OPERATOR_REQUEUE_FROM)} as a new attempt, available at once (refused for any other status)`)
       .argument('<id>', 'delegation id')
       .option(...JSON_FLAG),
   ).action(async (id: string, options: OutputOptions, command: Command) => {

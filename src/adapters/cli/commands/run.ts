@@ -15,7 +15,8 @@ export function register(program: Command): void {
       .addHelpText(
         'after',
         '\nEnvironment: DELEGATIONS_ADMIN_TOKEN (bearer token for every route but /healthz), LOG_LEVEL,\n' +
-          'DELEGATION_SWEEPER_INTERVAL_S, DELEGATION_STUCK_THRESHOLD_S. See the README for all of them.',
+          'DELEGATION_SWEEPER_INTERVAL_S, DELEGATION_STUCK_THRESHOLD_S, DELEGATION_OUTAGE_GAP_S, DELEGATION_RETRY (the default\n' +
+          'retry policy, JSON). See the README for all of them.',
       ),
   ).action(async (options: { port: string; host: string }, command: Command) => {
     const port = portOf(options.port);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Delegation, StoredEvent } from '../../../domain/index.js';
+import type { Delegation, RetryPolicy, Status, StoredEvent } from '../../../domain/index.js';
 import { CommandFailed } from '../errors.js';
 import { fields, JSON_FLAG, print, printJson, table, type Cell, type OutputOptions } from '../output.js';
 import { addStoreOptions, withStore } from '../store.js';
@@ -32,14 +32,30 @@ export function stateFields(d: Delegation): string {
     task: d.taskPreview,
     deadline: d.deadline,
     'heartbeat timeout': d.heartbeatTimeoutMs === null ? 'default' : `${d.heartbeatTimeoutMs} ms`,
+    retry: retrySummary(d.retry),
+    'available at': d.availableAt,
     'last heartbeat': d.lastHeartbeat,
     progress: d.progress,
     result: d.resultPreview,
-    error: d.errorDetail,
+    [detailLabel(d.status)]: d.errorDetail,
     created: d.createdAt,
     updated: d.updatedAt,
     version: d.version,
   });
+}
+
+/** What the error detail holds in each status: the agent's question while it waits, the why of an ending. */
+function detailLabel(status: Status): string {
+  if (status === 'input_required') return 'question';
+  if (status === 'cancelled' || status === 'rejected') return 'reason';
+  return 'error';
+}
+
+function retrySummary(policy: RetryPolicy | null): string {
+  if (policy === null) return 'none';
+  const { maxAttempts, initialDelayMs, backoffFactor, maxDelayMs, jitter, requeueStuckAfterMs } = policy;
+  const stuck = requeueStuckAfterMs === null ? 'stuck waits for an operator' : `stuck requeued after ${requeueStuckAfterMs} ms`;
+  return `${maxAttempts} attempts, backoff ${initialDelayMs} ms x${backoffFactor} up to ${maxDelayMs} ms, jitter ${jitter}, ${stuck}`;
 }
 
 export function historyTable(events: readonly StoredEvent[], time: (at: Date) => Cell = (at) => at): string {
@@ -52,6 +68,18 @@ export function historyTable(events: readonly StoredEvent[], time: (at: Date) =>
 function details(event: StoredEvent): string {
   // The created event repeats the row's own fields; the others carry the why (detail, reason, result).
   if (event.type === 'created') return '';
-  const entries = Object.entries(event.data).filter(([, value]) => value !== null && value !== undefined);
-  return entries.map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ');
+  return eventDetails(event)
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ');
+}
+
+// The why first, then when, then the rest: a database hands jsonb back in its own key order.
+const DETAIL_ORDER = ['reason', 'availableAt', 'error', 'detail', 'question', 'answer', 'result', 'silentForMs', 'progress', 'viaHeartbeat'];
+
+/** An event's data without empty fields, in one order whatever store it came from. */
+export function eventDetails(event: StoredEvent): [string, unknown][] {
+  const rank = (key: string) => (DETAIL_ORDER.includes(key) ? DETAIL_ORDER.indexOf(key) : DETAIL_ORDER.length);
+  return Object.entries(event.data)
+    .filter(([, value]) => value !== null && value !== undefined)
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
 }
