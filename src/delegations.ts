@@ -6,7 +6,7 @@ import { validateCreateOptions } from './app/create-options.js';
 import type { Ledger, Sweeper } from './app/ledger-api.js';
 import type { SubscribeOptions, SubscriptionHandle } from './app/subscriptions-api.js';
 import type { DrizzleDb } from './adapters/drizzle/db.js';
-import type { Clock, Logger } from './app/ports.js';
+import type { Clock, Logger, RandomSource } from './app/ports.js';
 import type { VerifyReport } from './app/verify.js';
 import { memoryModule } from './adapters/memory/memory-module.js';
 import { connectPostgres, openPglite } from './adapters/drizzle/connections.js';
@@ -24,6 +24,8 @@ export type CommonOptions = ConfigOverrides & {
   readonly logger?: Logger | undefined;
   /** Where DELEGATION_* variables are read; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** The jitter draws of retry backoffs; default Math.random. Seed it for reproducible runs. */
+  readonly random?: RandomSource | undefined;
 };
 
 export type MemoryStoreOptions = CommonOptions & { readonly store: 'memory' };
@@ -95,7 +97,7 @@ export async function openDelegations(options: CreateDelegationsOptions & Pick<W
   const config = resolveConfig(configOverrides(options), env, logger);
   const { adapter, close } = await adapterModule(options);
   try {
-    return loadDelegations(new Container(), { adapter, config, logger, env, decorateStore: options.decorateStore });
+    return loadDelegations(new Container(), { adapter, config, logger, env, random: options.random, decorateStore: options.decorateStore });
   } catch (error) {
     await close();
     throw error;
@@ -107,7 +109,7 @@ type Adapter = { readonly adapter: ContainerModule; close(): Promise<void> };
 async function adapterModule(options: CreateDelegationsOptions): Promise<Adapter> {
   switch (options.store) {
     case 'memory':
-      return { adapter: memoryModule({ clock: options.clock, store: new MemoryDelegationStore() }), close: async () => undefined };
+      return { adapter: memoryModule({ clock: options.clock, store: memoryStore(options.random) }), close: async () => undefined };
     case 'postgres': {
       const connection = await connectPostgres(options);
       return { adapter: drizzleModule(connection, options), close: () => connection.close() };
@@ -121,7 +123,11 @@ async function adapterModule(options: CreateDelegationsOptions): Promise<Adapter
   }
 }
 
+function memoryStore(random: RandomSource | undefined): MemoryDelegationStore {
+  return new MemoryDelegationStore(random === undefined ? {} : { random: () => random.next() });
+}
+
 function configOverrides(options: CreateDelegationsOptions): ConfigOverrides {
-  const { stuckThresholdMs, sweepIntervalMs, bootGraceMs, defaultDeadlineMs } = options;
-  return { stuckThresholdMs, sweepIntervalMs, bootGraceMs, defaultDeadlineMs };
+  const { stuckThresholdMs, sweepIntervalMs, bootGraceMs, outageGapMs, defaultDeadlineMs, retry } = options;
+  return { stuckThresholdMs, sweepIntervalMs, bootGraceMs, outageGapMs, defaultDeadlineMs, retry };
 }

@@ -3,7 +3,7 @@ import type { Container, ContainerModule } from 'inversify';
 import type { ConfigOverrides, DelegationsConfig } from './app/config.js';
 import { configModule } from './app/config-module.js';
 import type { Ledger, Sweeper } from './app/ledger-api.js';
-import type { Clock, DelegationStore, Logger } from './app/ports.js';
+import type { Clock, DelegationStore, Logger, RandomSource } from './app/ports.js';
 import { servicesModule } from './app/services-module.js';
 import type { Subscriptions } from './app/subscriptions-api.js';
 import { TOKENS } from './app/tokens.js';
@@ -18,6 +18,8 @@ export type WiringOptions = {
   readonly logger?: Logger | undefined;
   /** Where DELEGATION_* variables are read; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** The jitter draws of retry backoffs; default Math.random. */
+  readonly random?: RandomSource | undefined;
   /** Wraps the adapter's store before any service sees it (metrics, tracing): every write goes through it. */
   readonly decorateStore?: ((store: DelegationStore) => DelegationStore) | undefined;
 };
@@ -47,6 +49,7 @@ export function loadDelegations(container: Container, options: WiringOptions): W
   // Registered before the modules load, so it wraps the adapter's store and servicesModule's closing wraps it.
   if (decorateStore !== undefined) container.onActivation(TOKENS.Store, (_context, store) => decorateStore(store));
   container.load(configModule(options.config ?? {}, logger, options.env ?? process.env), options.adapter, servicesModule);
+  if (options.random !== undefined) container.bind(TOKENS.Random).toConstantValue(options.random);
   const store = container.get(TOKENS.Store);
   return {
     ledger: container.get(TOKENS.Ledger),

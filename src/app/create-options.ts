@@ -20,6 +20,7 @@ export function validateCreateOptions(options: unknown): void {
   if (!(STORES as readonly unknown[]).includes(given.store)) throw new InvalidInputError('store', `must be one of ${STORES.join(', ')}`);
   withMethods('clock', given.clock, ['now']);
   withMethods('logger', given.logger, ['debug', 'info', 'warn', 'error', 'child']);
+  withMethods('random', given.random, ['next']);
   if (given.env !== undefined) optionsObject('env', given.env as Loose);
   if (given.decorateStore !== undefined && typeof given.decorateStore !== 'function') {
     throw new InvalidInputError('decorateStore', 'must be a function from store to store');
