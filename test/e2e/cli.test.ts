@@ -49,7 +49,7 @@ describe.concurrent('the delegations CLI, each command a process', () => {
       expect(shown.stdout).toMatch(/^status\s+stuck$/m);
       expect(shown.stdout).toMatch(/^3\s+\d+\s+\S+\s+marked_stuck\s+dispatched\s+stuck\s+sweeper/m);
       expect(Object.keys(stats as object)).toEqual([...STATUSES]);
-      expect(stats).toEqual({ queued: 1 + OVERDUE, dispatched: 0, in_progress: 1, stuck: 1, completed: 1, failed: 0, cancelled: 0 });
+      expect(stats).toEqual({ queued: 1 + OVERDUE, dispatched: 0, in_progress: 1, input_required: 0, stuck: 1, completed: 1, failed: 0, cancelled: 0, rejected: 0 });
     }),
   );
 
