@@ -1,2 +1,2 @@
-/** `delegation-ledger/simulator`: the fleet simulator that chooses a stuck threshold and sweep interval from evidence. */
+/** `delegation-ledger/simulator`: the fleet simulator that chooses a stuck threshold, sweep interval and retry policy from evidence. */
 export * from './simulator/index.js';

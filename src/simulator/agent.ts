@@ -10,7 +10,12 @@ export type AgentEnd =
   | 'overran'
   | 'crashed'
   /** A heartbeat was answered with stop: the ledger gave up on it (a wedge after its deadline). */
-  | 'stopped';
+  | 'stopped'
+  /**
+   * A beat or its result was refused as superseded: its delegation was requeued while it was
+   * silent and a newer attempt runs. Until then, two agents worked on one delegation.
+   */
+  | 'superseded';
 
 /** The agent while it runs: what it did last and what it will do next. */
 export type AgentState = {

@@ -1,7 +1,12 @@
-/** Something due at a virtual time; `agent` is an index into the fleet, or SWEEP for the sweeper's tick. */
+/**
+ * Something due at a virtual time; `agent` is an index into the fleet's agents, SWEEP for the
+ * sweeper's tick or CLAIM for the fleet's workers asking for queued work.
+ */
 export type Due = { readonly atMs: number; readonly seq: number; readonly agent: number };
 
 export const SWEEP = -1;
+/** Ordered as an agent: the fleet's workers are agents, and a sweep sees what they did at its instant. */
+export const CLAIM = -2;
 
 /**
  * A binary min-heap of due actions. Ties at one instant resolve agents first

@@ -3,11 +3,17 @@ import { FATES, type AgentProfile, type Fate, type SecondsRange } from './profil
 
 /** One agent's fixed traits, drawn before the run so every sweeper setting sees the same fleet. */
 export type AgentPlan = {
+  /** The delegation's index in the fleet (a retry's agent shares it with the first). */
   readonly index: number;
   readonly delegationId: string;
+  /** The attempt this agent runs: 1 for the fleet's own, n + 1 for the agent that claims a retry. */
+  readonly attempt: number;
   readonly profile: AgentProfile;
   readonly fate: Fate;
-  /** Virtual ms after the start of the run when the delegation is created and dispatched. */
+  /**
+   * Virtual ms after the start of the run when the agent is handed the delegation: created and
+   * dispatched for attempt 1, claimed for a retry.
+   */
   readonly arrivalMs: number;
   readonly bootMs: number;
   /** Working time from the first beat to completion, stalls excluded. */
@@ -45,6 +51,24 @@ function planAgent(spec: FleetSpec, index: number, width: number): AgentPlan {
       spec.profiles.map((p) => p.weight),
     )
   ] as AgentProfile;
+  const delegationId = `agent-${String(index).padStart(width, '0')}`;
+  return { index, delegationId, attempt: 1, ...drawRun(random, profile, arrivalMs), beatSeed: streamSeed(spec.seed, 2 * index + 1) };
+}
+
+/**
+ * The agent that claims attempt `attempt` of `first`'s delegation at `startMs`: a fresh agent of
+ * the same profile, its fate drawn anew (a retry may succeed, or crash again). Its streams derive
+ * from the first agent's, so every policy that reaches this attempt meets the same agent.
+ */
+export function planRetry(first: AgentPlan, attempt: number, startMs: number): AgentPlan {
+  const random = mulberry32(streamSeed(first.beatSeed, 2 * attempt));
+  const { index, delegationId, profile } = first;
+  return { index, delegationId, attempt, ...drawRun(random, profile, startMs), beatSeed: streamSeed(first.beatSeed, 2 * attempt + 1) };
+}
+
+type Run = Omit<AgentPlan, 'index' | 'delegationId' | 'attempt' | 'beatSeed'>;
+
+function drawRun(random: Random, profile: AgentProfile, arrivalMs: number): Run {
   const fate = FATES[
     pickWeighted(
       random,
@@ -58,8 +82,6 @@ function planAgent(spec: FleetSpec, index: number, width: number): AgentPlan {
   const stallFraction = uniform(random, 0.1, 0.9);
   const stallMs = drawMs(random, profile.stallSeconds);
   return {
-    index,
-    delegationId: `agent-${String(index).padStart(width, '0')}`,
     profile,
     fate,
     arrivalMs,
@@ -68,7 +90,6 @@ function planAgent(spec: FleetSpec, index: number, width: number): AgentPlan {
     crashAtMs: crashTime(fate, arrivalMs, bootMs, workMs, crashFraction),
     stallAfterMs: Math.round(stallFraction * workMs),
     stallMs: fate === 'stall' ? stallMs : 0,
-    beatSeed: streamSeed(spec.seed, 2 * index + 1),
   };
 }
 

@@ -17,14 +17,17 @@ type Point = { readonly x: number; readonly y: number; readonly setting: Setting
 
 /**
  * Detection latency (p95, crash to stuck) against the false-positive rate:
- * one line per sweep interval, one point per threshold. Good settings sit low
- * and left of the target line; the recommendation is ringed.
+ * one line per sweep interval, one point per threshold, under the first retry
+ * policy listed (the sweeper's trade-off barely moves with the policy). Good
+ * settings sit low and left of the target line; the recommendation is ringed.
  */
 export function formatSvg(report: SimulationReport): string {
-  const plotted = report.settings.filter((s) => s.detectionLatencySeconds !== null);
+  const policy = report.policies[0]?.label;
+  const settings = report.settings.filter((s) => s.policy === policy);
+  const plotted = settings.filter((s) => s.detectionLatencySeconds !== null);
   const x = rateScale([...plotted.map((s) => s.falsePositives.rate), report.maxFalsePositiveRate], PLOT.left, PLOT.right, percent);
   const y = timeScale(Math.max(60, ...plotted.map(p95)), PLOT.bottom, PLOT.top, formatSetting);
-  const intervals = [...new Set(report.settings.map((s) => s.intervalSeconds))];
+  const intervals = [...new Set(settings.map((s) => s.intervalSeconds))];
   const series = intervals.map((interval, i) => {
     const points = plotted.filter((s) => s.intervalSeconds === interval).map((s) => ({ x: x.at(s.falsePositives.rate), y: y.at(p95(s)), setting: s }));
     return drawSeries(points, PALETTE[i % PALETTE.length] as string);
@@ -36,14 +39,15 @@ export function formatSvg(report: SimulationReport): string {
     ...targetZone(x, report.maxFalsePositiveRate),
     ...axes(x, y),
     ...series.flat(),
-    ...recommended(report, x, y),
+    ...recommended(report, settings, x, y),
     ...legend(intervals),
     '</svg>',
   ].join('\n')}\n`;
 }
 
 function titles(report: SimulationReport): string[] {
-  const subtitle = `${report.agents} simulated agents over ${report.hours} h, seed ${report.seed}; one line per sweep interval, one point per stuck threshold`;
+  const policy = report.policies.length > 1 ? `, retry ${report.policies[0]?.label}` : '';
+  const subtitle = `${report.agents} simulated agents over ${report.hours} h, seed ${report.seed}${policy}; one line per sweep interval, one point per stuck threshold`;
   return [
     `<text x="${PLOT.left}" y="38" font-size="22" font-weight="600" fill="#1a1a1a">Crash detection vs false positives</text>`,
     `<text x="${PLOT.left}" y="62" font-size="13" fill="#555">${escapeXml(subtitle)}</text>`,
@@ -93,12 +97,12 @@ function drawSeries(points: readonly Point[], colour: string): string[] {
 }
 
 /** Rings the recommended point; its description sits in the side panel, where it cannot cover a line. */
-function recommended(report: SimulationReport, x: Scale, y: Scale): string[] {
+function recommended(report: SimulationReport, settings: readonly SettingResult[], x: Scale, y: Scale): string[] {
   const r = report.recommendation;
   const top = PLOT.top + 150;
   const left = PLOT.right + 36;
   const heading = `<text x="${left}" y="${top}" font-size="13" font-weight="600" fill="#1a1a1a">Recommended</text>`;
-  const chosen = r.found ? report.settings.find((s) => s.thresholdSeconds === r.thresholdSeconds && s.intervalSeconds === r.intervalSeconds) : undefined;
+  const chosen = r.found ? settings.find((s) => s.thresholdSeconds === r.thresholdSeconds && s.intervalSeconds === r.intervalSeconds) : undefined;
   if (!r.found || chosen === undefined) return [heading, panelText(left, top + 22, ['none under the target'])];
   const lines = [
     `threshold ${formatSetting(chosen.thresholdSeconds)}, every ${formatSetting(chosen.intervalSeconds)}`,

@@ -1,4 +1,5 @@
-import { InvalidInputError } from '../domain/index.js';
+import { InvalidInputError, type RetryPolicy } from '../domain/index.js';
+import { resolvePolicies, type SimulatedPolicy } from './policies.js';
 import { BUILT_IN_PROFILES, type AgentProfile } from './profiles.js';
 
 export type SimulationProgress = {
@@ -8,6 +9,7 @@ export type SimulationProgress = {
   readonly settingsDone: number;
   readonly thresholdSeconds: number;
   readonly intervalSeconds: number;
+  readonly policy: string;
   /** 0..1 over the whole simulation. */
   readonly fraction: number;
 };
@@ -21,6 +23,13 @@ export type SimulationOptions = {
   readonly intervalsSeconds?: readonly number[] | undefined;
   readonly profiles?: readonly AgentProfile[] | undefined;
   readonly maxFalsePositiveRate?: number | undefined;
+  /**
+   * Retry policies to compare, each under every threshold and interval: any subset of
+   * RetryPolicy's fields (completed with DEFAULT_RETRY_POLICY), or null for none. Default [null].
+   */
+  readonly retryPolicies?: readonly (Partial<RetryPolicy> | null)[] | undefined;
+  /** The recommended policy keeps the share of delegations with duplicate work under this. */
+  readonly maxDuplicateRate?: number | undefined;
   /** Default: the service's own (one threshold). */
   readonly bootGraceSeconds?: number | undefined;
   /** Worker threads simulating settings side by side (default 1: in this thread). The report is the same. */
@@ -33,6 +42,8 @@ export const DEFAULT_THRESHOLDS_SECONDS: readonly number[] = [60, 120, 300, 600,
 // 5 minutes is the service default; shorter intervals buy detection speed with more sweeps.
 export const DEFAULT_INTERVALS_SECONDS: readonly number[] = [30, 60, 300];
 export const DEFAULT_MAX_FALSE_POSITIVE_RATE = 0.01;
+// Work done twice is paid twice, and is wrong where it must run at most once: 1 delegation in 100.
+export const DEFAULT_MAX_DUPLICATE_RATE = 0.01;
 // Bounds that keep a typo (an extra zero) from running for an hour or exhausting memory.
 const MAX_AGENTS = 1_000_000;
 const MAX_HOURS = 24 * 31;
@@ -41,7 +52,8 @@ const MAX_JOBS = 64;
 
 type Defined<T> = { readonly [K in keyof T]-?: Exclude<T[K], undefined> };
 
-export type ResolvedOptions = Defined<Omit<SimulationOptions, 'onProgress' | 'bootGraceSeconds'>> & {
+export type ResolvedOptions = Defined<Omit<SimulationOptions, 'onProgress' | 'bootGraceSeconds' | 'retryPolicies'>> & {
+  readonly policies: readonly SimulatedPolicy[];
   readonly bootGraceSeconds: number | undefined;
   readonly onProgress: SimulationOptions['onProgress'];
 };
@@ -55,7 +67,9 @@ export function resolveOptions(options: SimulationOptions): ResolvedOptions {
     thresholdsSeconds: secondsList('thresholds', options.thresholdsSeconds ?? DEFAULT_THRESHOLDS_SECONDS),
     intervalsSeconds: secondsList('intervals', options.intervalsSeconds ?? DEFAULT_INTERVALS_SECONDS),
     profiles: profilesOption(options.profiles ?? BUILT_IN_PROFILES),
-    maxFalsePositiveRate: rateOption(options.maxFalsePositiveRate ?? DEFAULT_MAX_FALSE_POSITIVE_RATE),
+    maxFalsePositiveRate: rateOption('maxFalsePositiveRate', options.maxFalsePositiveRate ?? DEFAULT_MAX_FALSE_POSITIVE_RATE),
+    policies: resolvePolicies(options.retryPolicies ?? [null]),
+    maxDuplicateRate: rateOption('maxDuplicateRate', options.maxDuplicateRate ?? DEFAULT_MAX_DUPLICATE_RATE),
     bootGraceSeconds: options.bootGraceSeconds === undefined ? undefined : integerIn('bootGraceSeconds', options.bootGraceSeconds, 0, MAX_SETTING_SECONDS),
     jobs: integerIn('jobs', options.jobs ?? 1, 1, MAX_JOBS),
     onProgress: options.onProgress,
@@ -83,9 +97,9 @@ function secondsList(field: string, values: readonly number[]): number[] {
   return [...new Set(values)].sort((a, b) => a - b);
 }
 
-function rateOption(value: unknown): number {
+function rateOption(field: string, value: unknown): number {
   if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
-    throw new InvalidInputError('maxFalsePositiveRate', `must be a number greater than 0 and at most 1, got ${String(value)}`);
+    throw new InvalidInputError(field, `must be a number greater than 0 and at most 1, got ${String(value)}`);
   }
   return value;
 }

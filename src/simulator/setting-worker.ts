@@ -22,6 +22,7 @@ port.on('message', (task: WorkerTask) => {
   const setting: SweepSetting = task.setting;
   runSetting(plansFor(task.spec), setting, {
     bootGraceMs: task.bootGraceMs,
+    seed: task.spec.seed,
     onProgress: (virtualMs, expectedEndMs) => reply({ kind: 'progress', index: task.index, within: Math.min(1, virtualMs / Math.max(1, expectedEndMs)) }),
   }).then(
     ({ result }) => reply({ kind: 'result', index: task.index, result }),

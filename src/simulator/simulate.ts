@@ -2,6 +2,7 @@ import type { FleetRunOptions } from './fleet-run.js';
 import { planFleet, type AgentPlan, type FleetSpec } from './fleet.js';
 import type { SettingResult } from './metrics.js';
 import { resolveOptions, type ResolvedOptions, type SimulationOptions } from './options.js';
+import type { SimulatedPolicy } from './policies.js';
 import { FATES, longestSilenceSeconds, type Fate } from './profiles.js';
 import { recommend, type Recommendation } from './recommend.js';
 import { runSetting } from './run-setting.js';
@@ -20,7 +21,10 @@ export type SimulationReport = {
   readonly agents: number;
   readonly hours: number;
   readonly maxFalsePositiveRate: number;
+  readonly maxDuplicateRate: number;
   readonly profiles: readonly ProfileSummary[];
+  /** The retry policies compared, in the order given (the first is the baseline). */
+  readonly policies: readonly SimulatedPolicy[];
   /** How many agents were dealt each fate (the same fleet runs under every setting). */
   readonly fates: Readonly<Record<Fate, number>>;
   readonly settings: readonly SettingResult[];
@@ -28,7 +32,7 @@ export type SimulationReport = {
 };
 
 /**
- * Runs the same seeded fleet under every (threshold, interval) pair, each on a
+ * Runs the same seeded fleet under every (threshold, interval, retry policy), each on a
  * fresh container of the real services, and scores what the ledger recorded
  * against what the agents really did. Same options, same report.
  */
@@ -44,15 +48,17 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     agents: resolved.agents,
     hours: resolved.hours,
     maxFalsePositiveRate: resolved.maxFalsePositiveRate,
+    maxDuplicateRate: resolved.maxDuplicateRate,
     profiles: resolved.profiles.map((p) => ({
       name: p.name,
       agents: plans.filter((plan) => plan.profile === p).length,
       longestSilenceSeconds: longestSilenceSeconds(p),
       deadlineSeconds: p.deadlineSeconds,
     })),
+    policies: resolved.policies,
     fates: Object.fromEntries(FATES.map((fate) => [fate, plans.filter((p) => p.fate === fate).length])) as Record<Fate, number>,
     settings,
-    recommendation: recommend(settings, resolved.maxFalsePositiveRate),
+    recommendation: recommend(settings, resolved.maxFalsePositiveRate, resolved.maxDuplicateRate),
   };
 }
 
@@ -60,7 +66,7 @@ async function inTurn(plans: readonly AgentPlan[], grid: readonly SweepSetting[]
   const settings: SettingResult[] = [];
   for (const [index, setting] of grid.entries()) {
     const onProgress = progressFor(options, grid, index);
-    settings.push((await runSetting(plans, setting, { bootGraceMs: bootGraceMs(options), onProgress })).result);
+    settings.push((await runSetting(plans, setting, { bootGraceMs: bootGraceMs(options), seed: options.seed, onProgress })).result);
   }
   return settings;
 }
@@ -78,9 +84,13 @@ function inWorkers(spec: FleetSpec, grid: readonly SweepSetting[], options: Reso
   return runInWorkers(spec, grid, { jobs: options.jobs, bootGraceMs: bootGraceMs(options), onProgress });
 }
 
-export function settingsGrid(options: Pick<ResolvedOptions, 'thresholdsSeconds' | 'intervalsSeconds'>): SweepSetting[] {
+/** Every threshold with every interval, each under every policy: a pair's policies sit side by side. */
+export function settingsGrid(
+  options: Pick<ResolvedOptions, 'thresholdsSeconds' | 'intervalsSeconds'> & { policies?: readonly SimulatedPolicy[] },
+): SweepSetting[] {
+  const policies = options.policies ?? [undefined];
   return options.thresholdsSeconds.flatMap((threshold) =>
-    options.intervalsSeconds.map((interval) => ({ thresholdMs: threshold * 1000, intervalMs: interval * 1000 })),
+    options.intervalsSeconds.flatMap((interval) => policies.map((policy) => ({ thresholdMs: threshold * 1000, intervalMs: interval * 1000, policy }))),
   );
 }
 
@@ -100,5 +110,6 @@ function progressFor(options: ResolvedOptions, grid: readonly SweepSetting[], in
 
 function describe(grid: readonly SweepSetting[], index: number) {
   const setting = grid[index] as SweepSetting;
-  return { setting: index, settings: grid.length, thresholdSeconds: setting.thresholdMs / 1000, intervalSeconds: setting.intervalMs / 1000 };
+  const policy = setting.policy?.label ?? 'none';
+  return { setting: index, settings: grid.length, thresholdSeconds: setting.thresholdMs / 1000, intervalSeconds: setting.intervalMs / 1000, policy };
 }

@@ -148,7 +148,7 @@ describe.concurrent('the delegations CLI, each command a process', () => {
     expectOneErrorLine(status, 2, new RegExp(`^error: --status: unknown status "sleeping"; allowed: ${STATUS_FILTERS.join(', ')}$`));
   });
 
-  it('`npx delegations demo` plays the five fates and prints the sweeps and the histories', async () => {
+  it('`npx delegations demo` plays the fates, a retry, a question and a cancelled runner, and prints the histories', async () => {
     // As the README tells a newcomer, without the real-time pauses.
     const demo = await finished(spawn('npx', ['delegations', 'demo', '--pace', '0'], { cwd: REPO, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
     expect(demo.code, demo.stderr).toBe(0);
@@ -159,20 +159,37 @@ describe.concurrent('the delegations CLI, each command a process', () => {
     expect(out).toMatch(/^\s+slow-call: in_progress -> stuck \(no heartbeat for 70s\)$/m);
     expect(out).toMatch(/^t\+110s {2}slow-call\s+.*stuck -> in_progress \(recovered\)$/m);
     expect(out).toMatch(/^\s+crash-mid: in_progress -> stuck \(no heartbeat for 90s\)$/m);
+    // crash-mid's policy requeues it 30 s after it went stuck; a fresh worker claims attempt 2 after its backoff and completes it.
+    expect(out).toMatch(/^t\+150s {2}sweeper\s+sweep: 1 requeued by its retry policy$/m);
+    expect(out).toMatch(/^\s+crash-mid: stuck -> queued \(attempt 2, claimable from t\+160s\)$/m);
+    expect(out).toMatch(/^t\+160s {2}crash-mid\s+.*claims attempt 2: queued -> dispatched$/m);
+    expect(out).toMatch(/^t\+210s {2}crash-mid\s+finishes on attempt 2: in_progress -> completed$/m);
+    expect(out).toMatch(/^t\+210s {2}orchestrator\s+waitFor\(crash-mid\) resolves: completed on attempt 2/m);
+    // The question: asked, silent (not marked stuck while input_required), answered, carried on.
+    expect(out).toMatch(/^t\+ 30s {2}asks-caller\s+.*in_progress -> input_required \(input_requested\)$/m);
+    expect(out).toMatch(/^t\+130s {2}orchestrator\s+answers asks-caller.*input_required -> in_progress \(resumed\)$/m);
+    expect(out).toMatch(/^t\+140s {2}asks-caller\s+reads the answer and goes on \(answer "v2"\)$/m);
+    expect(out).not.toMatch(/asks-caller: \S+ -> stuck/);
+    // The runner's agent: cancelled at 90 s, its next beat (within one 20 s interval) stops it.
+    expect(out).toMatch(/^t\+ 90s {2}orchestrator\s+cancels the translation: in_progress -> cancelled$/m);
+    expect(out).toMatch(/^t\+100s {2}translator\s+.*aborts the work's signal .*10s after the cancel.*runDelegation resolves stopped \(cancelled\)$/m);
     // The wedged agent beats to the end; only the deadline stops it, and its next heartbeat is told so.
     expect(out).toMatch(/^\s+wedged-loop: in_progress -> failed \(deadline exceeded\)$/m);
     expect(out).toMatch(/^t\+340s {2}wedged-loop\s+heartbeat answered "stop"/m);
     const outcomes = Object.fromEntries(
-      [...out.matchAll(/^(report-writer|crash-early|crash-mid|wedged-loop|slow-call) +(\w+) +\S/gm)].map((m) => [m[1], m[2]]),
+      [...out.matchAll(/^(report-writer|crash-early|crash-mid|wedged-loop|slow-call|asks-caller|translator) +(\w+) +\S/gm)].map((m) => [m[1], m[2]]),
     );
     expect(outcomes).toEqual({
       'report-writer': 'completed',
       'crash-early': 'failed',
-      'crash-mid': 'failed',
+      'crash-mid': 'completed',
       'wedged-loop': 'failed',
       'slow-call': 'completed',
+      'asks-caller': 'completed',
+      translator: 'cancelled',
     });
     expect(out).toMatch(/^6\s+\d+\s+t\+150s\s+completed\s+in_progress\s+completed\s+agent/m);
+    expect(out).toMatch(/^8\s+\d+\s+t\+210s\s+completed\s+in_progress\s+completed\s+agent\s+2\b/m);
   });
 });
 

@@ -43,7 +43,8 @@ describe('delegations simulate', () => {
     const run = await delegations(...SMALL, '--svg', svg);
     expect(run.stderr).not.toContain('\r');
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/threshold\s+interval\s+detect p50/);
+    expect(run.stdout).toMatch(/^threshold\s+interval\s+retry\s+detect p50/m);
+    expect(run.stdout).toMatch(/^threshold\s+interval\s+retry\s+completed\s+done p50\s+p95\s+attempts\s+max\s+duplicate work/m);
     expect(run.stdout).toMatch(/^Recommendation: /m);
     checkSvg(readFileSync(svg, 'utf8'));
   });
@@ -63,6 +64,10 @@ describe('delegations simulate', () => {
       [['--thresholds', '60,soon'], /--thresholds: must be positive whole seconds/],
       [['--bogus'], /unknown option '--bogus'/],
       [['--profiles', '/nonexistent/profiles.json'], /--profiles .*ENOENT/],
+      [['--retry', 'maxAttempts=0'], /--retry\.maxAttempts: must be an integer from 1/],
+      [['--retry', 'maxAttempt=3'], /--retry\.maxAttempt: is not a retry policy field/],
+      [['--retry', 'three'], /--retry: must be "none" or name=value pairs/],
+      [['--max-duplicate-rate', '0'], /--max-duplicate-rate: must be a number greater than 0/],
     ];
     const runs = await Promise.all(cases.map(([args]) => delegations(...args)));
     runs.forEach((run, i) => {
@@ -70,6 +75,19 @@ describe('delegations simulate', () => {
       expect({ args, code: run.code, stdout: run.stdout, lines: run.stderr.trim().split('\n').length }).toEqual({ args, code: 2, stdout: '', lines: 1 });
       expect(run.stderr).toMatch(message);
     });
+  });
+
+  it('compares retry policies given with --retry, each under every setting, and recommends one', async () => {
+    const policies = ['--retry', 'none', '--retry', 'maxAttempts=3,requeueStuckAfterMs=0'];
+    const run = await delegations(...SMALL, ...policies, '--max-false-positive-rate', '0.5', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.policies.map((p: { label: string }) => p.label)).toEqual(['none', '3x/0s']);
+    expect(report.settings.map((s: { policy: string }) => s.policy)).toEqual(['none', '3x/0s', 'none', '3x/0s']);
+    expect(report.settings[1].retry).toMatchObject({ maxAttempts: 3, requeueStuckAfterMs: 0, initialDelayMs: 1000 });
+    // At 1m the eager policy requeues live agents: a third of the delegations ran twice at once, so none wins.
+    expect(report.settings[1].duplicateWork.rate).toBeGreaterThan(0.01);
+    expect(report.recommendation).toMatchObject({ found: true, thresholdSeconds: 60, policy: { found: true, policy: 'none' } });
   });
 
   it('names the bad field of a profiles file', async () => {

@@ -28,6 +28,21 @@ describe('simulate is deterministic', () => {
     expect(formatJson(onWorkers)).toBe(formatJson(inTurn));
   });
 
+  it('gives the same bytes under several retry policies, in turn or on worker threads', async () => {
+    const options = {
+      ...OPTIONS,
+      thresholdsSeconds: [300],
+      intervalsSeconds: [60],
+      retryPolicies: [null, { maxAttempts: 3 }, { maxAttempts: 5, requeueStuckAfterMs: 0 }],
+    };
+    const [inTurn, again, onWorkers] = [await render(options), await render(options), await simulate({ ...options, jobs: 2 })];
+    expect(again).toEqual(inTurn);
+    expect(formatJson(onWorkers)).toBe(inTurn.json);
+    expect(onWorkers.settings.map((s) => s.policy)).toEqual(['none', '3x/1m', '5x/0s']);
+    // The policies did differ: retries opened attempts that none never did.
+    expect(onWorkers.settings.map((s) => s.attempts.mean > 1)).toEqual([false, true, true]);
+  });
+
   it('runs the same fleet under every setting', async () => {
     const report = await simulate(OPTIONS);
     const created = new Set(report.settings.map((s) => s.ledgerEvents.created));

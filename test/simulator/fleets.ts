@@ -1,4 +1,13 @@
-import { BUILT_IN_PROFILES, planFleet, type AgentPlan, type AgentProfile, type FailureMix } from '../../src/simulator/index.js';
+import type { RetryPolicy } from '../../src/domain/index.js';
+import {
+  BUILT_IN_PROFILES,
+  planFleet,
+  resolvePolicies,
+  type AgentPlan,
+  type AgentProfile,
+  type FailureMix,
+  type SweepSetting,
+} from '../../src/simulator/index.js';
 
 const NO_FAILURES: FailureMix = { complete: 1, crashBeforeFirstBeat: 0, crashMidRun: 0, wedge: 0, stall: 0 };
 
@@ -24,4 +33,8 @@ export function fleet(profiles: readonly AgentProfile[], agents = 300, hours = 2
 
 export const builtInFleet = (agents = 300, hours = 2, seed = 5) => fleet(BUILT_IN_PROFILES, agents, hours, seed);
 
-export const setting = (thresholdSeconds: number, intervalSeconds: number) => ({ thresholdMs: thresholdSeconds * 1000, intervalMs: intervalSeconds * 1000 });
+/** A sweeper setting; with `retry` (fields completed as at create, null: none), every delegation carries that policy. */
+export function setting(thresholdSeconds: number, intervalSeconds: number, retry?: Partial<RetryPolicy> | null): SweepSetting {
+  const policy = retry === undefined ? undefined : resolvePolicies([retry])[0];
+  return { thresholdMs: thresholdSeconds * 1000, intervalMs: intervalSeconds * 1000, policy };
+}

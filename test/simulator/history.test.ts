@@ -28,6 +28,26 @@ describe("the simulator's counts", () => {
       expect(run.tally.sweepErrors).toBe(0);
     });
   }
+
+  it("agree with the ledger's own history under a retry policy", async () => {
+    const { run, result, delegations } = await runSetting(builtInFleet(400, 3), setting(300, 60, { maxAttempts: 3, requeueStuckAfterMs: 0 }));
+    const counts = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<EventType, number>;
+    let attempts = 0;
+    for (const d of delegations) {
+      const history = await run.ledger.history(d.delegationId);
+      for (const event of history) counts[event.type] += 1;
+      attempts += history[history.length - 1]?.attempt ?? 0;
+    }
+    const { ledgerEvents } = result;
+    for (const type of Object.keys(ledgerEvents) as (keyof typeof ledgerEvents)[]) expect(ledgerEvents[type], type).toBe(counts[type]);
+    expect(counts.requeued).toBeGreaterThan(0);
+    // Every attempt after the first was opened by a requeue; every claimed one was dispatched once more.
+    expect(attempts).toBe(delegations.length + counts.requeued);
+    expect(counts.dispatched).toBe(delegations.length + run.tally.claimed);
+    expect(result.attempts.mean).toBeCloseTo(attempts / delegations.length, 4);
+    expect(result.completed + result.deadlineFailures.total + result.gaveUp).toBe(delegations.length);
+    expect(run.unsettled).toBe(0);
+  });
 });
 
 /** Crashed agents already stuck (a flagged silent call) when they died: their one mark counts as both. */

@@ -168,6 +168,13 @@ function optionValues(): CliCase[] {
     [['simulate', '--intervals', '1,,2'], /^error: --intervals: must be positive whole seconds/],
     ...['0', 'x', '-0.1'].map((v): [string[], RegExp] => [['simulate', '--max-false-positive-rate', v], /^error: --max-false-positive-rate: /]),
     [['simulate', '--jobs', '0'], /^error: --jobs: must be an integer of at least 1/],
+    ...['maxAttempts=0', 'maxAttempts=1001', 'jitter=2', 'maxDelayMs=10,initialDelayMs=20'].map((v): [string[], RegExp] => [
+      ['simulate', '--retry', v],
+      /^error: --retry\.\w+: must /,
+    ]),
+    [['simulate', '--retry', 'maxAttempt=3'], /^error: --retry\.maxAttempt: is not a retry policy field/],
+    ...['three', '', 'maxAttempts=3,', 'maxAttempts=3=4', 'jitter=x'].map((v): [string[], RegExp] => [['simulate', '--retry', v], /^error: --retry: /]),
+    ...['0', 'x', '2'].map((v): [string[], RegExp] => [['simulate', '--max-duplicate-rate', v], /^error: --max-duplicate-rate: /]),
     [['simulate', '--profiles', '/nonexistent/profiles.json'], /^error: --profiles \/nonexistent\/profiles.json: /],
   ];
   return cases.map(([args, line]) => ({ args, line }));

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { DEMO_AGENTS, DEMO_SETTINGS } from '../demo/agents.js';
+import { CALLER, DEMO_AGENTS, DEMO_SETTINGS, RUNNER_AGENT } from '../demo/agents.js';
 import type { DemoReport, TimelineEntry } from '../demo/run-demo.js';
 import { UsageError } from '../errors.js';
 import { JSON_FLAG, print, printJson, table, type OutputOptions } from '../output.js';
@@ -12,7 +12,7 @@ const paceSchema = z.coerce.number().int().min(0).max(5000);
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('watch five agents meet the sweeper, on embedded PGlite with a virtual clock (about ten seconds)')
+    .description('watch seven agents meet the sweeper, a retry, a question and a cancel, on embedded PGlite with a virtual clock (about ten seconds)')
     .addOption(new Option('--pace <ms>', 'real milliseconds per 10 virtual seconds (0: as fast as possible)').default(String(DEFAULT_PACE_MS)))
     .option(...JSON_FLAG)
     .action(async (options: OutputOptions & { pace: string }) => {
@@ -29,10 +29,11 @@ export function register(program: Command): void {
 
 function introduction(): string {
   const s = DEMO_SETTINGS;
-  const agents = DEMO_AGENTS.map((agent) => `  ${agent.id.padEnd(14)}${agent.story}`).join('\n');
+  const agents = [...DEMO_AGENTS, RUNNER_AGENT].map((agent) => `  ${agent.id.padEnd(14)}${agent.story}`).join('\n');
   return [
-    'delegations demo: five agents, one ledger, one sweeper (embedded PGlite, virtual clock)',
+    `delegations demo: ${DEMO_AGENTS.length + 1} agents, one caller, one ledger, one sweeper (embedded PGlite, virtual clock)`,
     `stuck after ${s.thresholdS}s without a heartbeat; a sweep every ${s.sweepEveryS}s; every deadline at t+${s.deadlineS}s`,
+    `${CALLER.id} created them all and awaits ${CALLER.awaits} (ledger.waitFor)`,
     '',
     agents,
     '',
@@ -47,6 +48,8 @@ function line(entry: TimelineEntry): string {
   const counts = [
     result.deadlineFailures > 0 ? `${result.deadlineFailures} failed past deadline` : '',
     result.stuckMarked > 0 ? `${result.stuckMarked} marked stuck` : '',
+    result.requeued > 0 ? `${result.requeued} requeued by its retry policy` : '',
+    result.retriesExhausted > 0 ? `${result.retriesExhausted} failed with its attempts spent` : '',
   ];
   const head = `${at}  ${'sweeper'.padEnd(14)}sweep: ${counts.filter(Boolean).join(', ')}`;
   return [head, ...changes.map((c) => `${' '.repeat(at.length + 16)}${c.id}: ${c.from} -> ${c.to} (${c.detail ?? ''})`)].join('\n');

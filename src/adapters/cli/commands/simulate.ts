@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { retryPolicy } from '../../../app/retry-policy.js';
 import {
   DEFAULT_INTERVALS_SECONDS,
+  DEFAULT_MAX_DUPLICATE_RATE,
   DEFAULT_MAX_FALSE_POSITIVE_RATE,
   DEFAULT_THRESHOLDS_SECONDS,
   formatJson,
@@ -12,7 +14,7 @@ import {
   progressBar,
   simulate,
 } from '../../../simulator/index.js';
-import { InvalidInputError } from '../../../domain/index.js';
+import { InvalidInputError, type RetryPolicy } from '../../../domain/index.js';
 import { UsageError } from '../errors.js';
 
 type SimulateFlags = {
@@ -23,6 +25,8 @@ type SimulateFlags = {
   readonly intervals: string;
   readonly profiles?: string;
   readonly maxFalsePositiveRate: string;
+  readonly retry: readonly string[];
+  readonly maxDuplicateRate: string;
   readonly json?: boolean;
   readonly svg?: string;
   readonly jobs: string;
@@ -43,6 +47,18 @@ export function register(program: Command): void {
       'recommend the smallest threshold under this share of live agents marked stuck',
       String(DEFAULT_MAX_FALSE_POSITIVE_RATE),
     )
+    .option(
+      '--retry <policy>',
+      'a retry policy to compare, under every threshold and interval: "none", or RetryPolicy fields as name=value,... ' +
+        '(e.g. maxAttempts=3,requeueStuckAfterMs=60000; the rest default); repeat to compare several (default: none)',
+      (value: string, previous: readonly string[]) => [...previous, value],
+      [] as readonly string[],
+    )
+    .option(
+      '--max-duplicate-rate <rate>',
+      'recommend the policy completing the most delegations with duplicate work under this share',
+      String(DEFAULT_MAX_DUPLICATE_RATE),
+    )
     .option('--json', 'print the report as JSON instead of a table')
     .option('--svg <file>', 'also write a plot of detection latency against false positives')
     .option('--jobs <n>', 'settings simulated side by side on worker threads (the report is the same)', String(availableParallelism()))
@@ -54,6 +70,8 @@ export function register(program: Command): void {
         thresholdsSeconds: secondsList('--thresholds', flags.thresholds),
         intervalsSeconds: secondsList('--intervals', flags.intervals),
         maxFalsePositiveRate: positiveNumber('--max-false-positive-rate', flags.maxFalsePositiveRate),
+        retryPolicies: flags.retry.length === 0 ? undefined : flags.retry.map(policyFlag),
+        maxDuplicateRate: positiveNumber('--max-duplicate-rate', flags.maxDuplicateRate),
         jobs: integer('--jobs', flags.jobs),
       };
       const profiles = flags.profiles === undefined ? undefined : await profilesFrom(flags.profiles);
@@ -89,6 +107,28 @@ function secondsList(flag: string, raw: string): number[] {
   return parts.map(Number);
 }
 
+/** "none", or "maxAttempts=3,requeueStuckAfterMs=60000": RetryPolicy's fields in its own units (ms), null for requeueStuckAfterMs. */
+function policyFlag(raw: string): Partial<RetryPolicy> | null {
+  if (raw.trim() === 'none') return null;
+  const given: Record<string, number | null> = {};
+  for (const part of raw.split(',')) {
+    const [name, value, ...rest] = part.split('=').map((s) => s.trim());
+    if (name === undefined || name === '' || value === undefined || value === '' || rest.length > 0) {
+      throw new UsageError(`--retry: must be "none" or name=value pairs separated by commas, got "${raw}"`);
+    }
+    const number = Number(value);
+    if (value !== 'null' && !Number.isFinite(number)) throw new UsageError(`--retry: ${name} must be a number, got "${value}"`);
+    given[name] = value === 'null' ? null : number;
+  }
+  try {
+    // Checked here to name the flag; simulate() checks it again, as it does every option.
+    return retryPolicy('--retry', given);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(`${error.field}: ${error.problem}`);
+    throw error;
+  }
+}
+
 const FLAGS: Readonly<Record<string, string>> = {
   agents: '--agents',
   hours: '--hours',
@@ -96,6 +136,8 @@ const FLAGS: Readonly<Record<string, string>> = {
   thresholds: '--thresholds',
   intervals: '--intervals',
   maxFalsePositiveRate: '--max-false-positive-rate',
+  maxDuplicateRate: '--max-duplicate-rate',
+  retryPolicies: '--retry',
   jobs: '--jobs',
 };
 
