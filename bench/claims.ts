@@ -62,7 +62,7 @@ export async function claimSection(ctx: BenchContext): Promise<Figure[]> {
           ledger: async (calleeId, limit) => (await lib.ledger.claim({ calleeId, limit })).length,
           event: rawClaim(target, RAW_WITH_EVENT),
           bare: rawClaim(target, RAW_BARE),
-          ...(concurrency === CONCURRENCY[CONCURRENCY.length - 1] ? { store: storeClaim(lib.store) } : {}),
+          store: storeClaim(lib.store),
         };
         figures.push(...(await claimCell(ctx, target, sides, batch, concurrency)));
       }
@@ -90,7 +90,9 @@ async function claimCell(ctx: BenchContext, target: SqlTarget, sides: Record<str
     const ops = Object.fromEntries(
       names.map((name) => {
         const op = async () => {
-          claimed[name] = (claimed[name] ?? 0) + (await (sides[name] as Claim)(`claimer-${name}`, batch));
+          // Read the tally after the claim returns: concurrent claimers would otherwise overwrite each other's count.
+          const count = await (sides[name] as Claim)(`claimer-${name}`, batch);
+          claimed[name] = (claimed[name] ?? 0) + count;
         };
         return [name, op];
       }),
