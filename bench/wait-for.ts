@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pg from 'pg';
 import type { WiredDelegations } from '../src/inversify.js';
 import { CompleterProcess } from './lib/completer-process.js';
@@ -77,6 +78,8 @@ async function oneByOne(s: Sides, how: 'ledger' | 'raw', ids: readonly string[],
 
 async function thousandWaiting(s: Sides, ids: readonly string[], sentinel: string, completed: readonly string[], concurrency: number): Promise<Latencies> {
   const abort = new AbortController();
+  // One signal ends every waiter left once the sample is taken: a thousand listeners on it is the point.
+  setMaxListeners(ids.length + 1, abort.signal);
   const waiters = new Map(ids.map((id) => [id, resolvedAt(s.lib, id, abort.signal)]));
   try {
     await settled(s.lib, sentinel);
