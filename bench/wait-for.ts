@@ -14,7 +14,7 @@ const SECTION = '8. waitFor latency, commit in another process -> resolve (Postg
 const POOL_SIZE = 16;
 const WAITERS = 1_000;
 // Between samples, so each completion finds the waiting side idle (and a lone waiter's reader started).
-const GAP_MS = 100;
+const GAP_MS = 50;
 const CHANNEL = 'delegations_bench_wait';
 const WAIT_OPTIONS = { timeoutMs: 30_000 } as const;
 
@@ -138,7 +138,7 @@ function cases(samples: number): Case[] {
 }
 
 export async function waitForSection(ctx: BenchContext): Promise<Figure[]> {
-  const samples = ctx.quick ? 30 : 200;
+  const samples = ctx.quick ? 100 : 300;
   const all = cases(samples);
   const pool = benchPool(1);
   const target = pgTarget(pool);
