@@ -49,9 +49,11 @@ const applied =
 function diagnosticLedgers(lib: WiredDelegations): Record<string, Transition> {
   const store = lib.store as DrizzleDelegationStore;
   const bare = new DrizzleDelegationStore(store.db);
+  // Transitions never wait: waitFor goes to the library's own waiters.
+  const waiters = { wait: lib.ledger.waitFor.bind(lib.ledger) };
   return {
-    'ledger, silent logger': applied(new LedgerService(store, new DatabaseClock(store.db), lib.config, silentLogger)),
-    'ledger, silent logger, no NOTIFY wake-up': applied(new LedgerService(bare, new DatabaseClock(store.db), lib.config, silentLogger)),
+    'ledger, silent logger': applied(new LedgerService(store, new DatabaseClock(store.db), lib.config, silentLogger, waiters)),
+    'ledger, silent logger, no NOTIFY wake-up': applied(new LedgerService(bare, new DatabaseClock(store.db), lib.config, silentLogger, waiters)),
   };
 }
 

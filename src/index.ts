@@ -76,6 +76,16 @@ export * from './domain/errors.js';
 export { DataDirectoryInUseError } from './adapters/drizzle/pglite-lock.js';
 export { DataDirectoryError } from './adapters/drizzle/data-dir.js';
 export { StoreClosedError, SubscriptionFailedError } from './app/subscriptions-api.js';
+export { runDelegation } from './runner.js';
+export {
+  DelegationStoppedError,
+  type RunContext,
+  type RunOptions,
+  type RunOutcome,
+  type RunStopReason,
+  type RunTarget,
+  type RunWork,
+} from './app/runner-api.js';
 export type * from './app/ports.js';
 export type * from './app/ledger-api.js';
 export { MAX_CLAIM_LIMIT } from './app/ledger.js';

@@ -5,8 +5,10 @@
 export { describeClockContract } from './testing/clock.contract.js';
 export { describeDelegationStoreContract, type StoreFactory } from './testing/store.contract.js';
 export { describeLedgerContract } from './testing/ledger.contract.js';
+export { describePolicyContract } from './testing/policies.contract.js';
 export { describeInputContract, HOSTILE } from './testing/input.contract.js';
 export { describeSubscriptionContract } from './testing/subscriptions.contract.js';
+export { describeWaitForContract } from './testing/wait.contract.js';
 export {
   harnessOf,
   ledgeredOf,

@@ -135,7 +135,12 @@ export interface Ledger {
   resume(delegationId: string, options?: { answer?: string | undefined; actor?: string | undefined }): Promise<TransitionOutcome>;
   /** The agent declines the task: dispatched or in_progress -> rejected. */
   reject(delegationId: string, options?: { reason?: string | undefined; attempt?: number | undefined; actor?: string | undefined }): Promise<TransitionOutcome>;
-
+  /**
+   * Resolves with the delegation once it is terminal (or in one of `until`), at once if it
+   * already is; rejects with WaitTimeoutError, the signal's reason, DelegationNotFoundError
+   * when there is no such delegation, or StoreClosedError when the store closes meanwhile.
+   */
+  waitFor(delegationId: string, options?: WaitForOptions): Promise<Delegation>;
   cancel(delegationId: string, options?: { reason?: string | undefined; actor?: string | undefined }): Promise<TransitionOutcome>;
   get(delegationId: string): Promise<Delegation | null>;
   history(delegationId: string): Promise<StoredEvent[]>;

@@ -29,9 +29,11 @@ import type {
   StatusFilter,
   StopReason,
   TransitionOutcome,
+  WaitForOptions,
 } from './ledger-api.js';
 import type { Clock, DelegationStore, Logger, RandomSource } from './ports.js';
 import { TOKENS } from './tokens.js';
+import type { DelegationWaiters } from './waiters.js';
 import { boundedInteger, detailText, idList, MAX_ATTEMPT, optionsObject, positiveInteger, progressValue, requireId, requireStatus } from './validation.js';
 
 // Each lost race means a competitor appended an event, and a stream only moves
@@ -61,6 +63,7 @@ export class LedgerService implements Ledger {
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Config) private readonly config: DelegationsConfig,
     @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(TOKENS.Waiters) private readonly waiters: Pick<DelegationWaiters, 'wait'>,
     @inject(TOKENS.Random) @optional() random?: RandomSource,
   ) {
     this.random = random ?? MATH_RANDOM;
@@ -167,6 +170,10 @@ export class LedgerService implements Ledger {
   async cancel(delegationId: string, options?: { reason?: string | undefined; actor?: string | undefined }): Promise<TransitionOutcome> {
     const { reason, actor } = optionsObject('options', options);
     return this.setStatus(delegationId, 'cancelled', { errorDetail: detailText('reason', reason) ?? undefined, actor: actor ?? 'operator' });
+  }
+
+  waitFor(delegationId: string, options?: WaitForOptions): Promise<Delegation> {
+    return this.waiters.wait(delegationId, options);
   }
 
   async get(delegationId: string): Promise<Delegation | null> {

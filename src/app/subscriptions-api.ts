@@ -74,11 +74,11 @@ export class SubscriptionFailedError extends DelegationError {
   }
 }
 
-/** The store was closed: a subscription on it would retry the closed connection forever. */
+/** The store was closed: a subscription on it would retry the closed connection forever, a waitFor wait for ever. */
 export class StoreClosedError extends DelegationError {
   override readonly name = 'StoreClosedError';
-  constructor() {
-    super('the store is closed: no subscription can start on it');
+  constructor(message = 'the store is closed: no subscription can start on it') {
+    super(message);
   }
 }
 

@@ -1,13 +1,16 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { DelegationsConfig } from './config.js';
-import type { Clock, DelegationStore, EventFeed, Logger, RandomSource } from './ports.js';
+import type { Clock, DelegationStore, EventFeed, Logger, RandomSource, Timers } from './ports.js';
 import type { Ledger, Sweeper } from './ledger-api.js';
 import type { StoreUsers } from './store-users.js';
 import type { Subscriptions } from './subscriptions-api.js';
+import type { DelegationWaiters } from './waiters.js';
 
 /** Every DI token in one place; `Symbol.for` so two copies of the library still agree. */
 export const TOKENS = {
   Clock: Symbol.for('delegations.Clock') as ServiceIdentifier<Clock>,
+  /** Bound by each adapter family beside its Clock (timersFor: a clock's own timers, else the process's). */
+  Timers: Symbol.for('delegations.Timers') as ServiceIdentifier<Timers>,
   Store: Symbol.for('delegations.Store') as ServiceIdentifier<DelegationStore>,
   Logger: Symbol.for('delegations.Logger') as ServiceIdentifier<Logger>,
   Config: Symbol.for('delegations.Config') as ServiceIdentifier<DelegationsConfig>,
@@ -15,6 +18,8 @@ export const TOKENS = {
   Sweeper: Symbol.for('delegations.Sweeper') as ServiceIdentifier<Sweeper>,
   EventFeed: Symbol.for('delegations.EventFeed') as ServiceIdentifier<EventFeed>,
   Subscriptions: Symbol.for('delegations.Subscriptions') as ServiceIdentifier<Subscriptions>,
+  /** The waitFor waiters of one container, sharing one reader of the event feed. */
+  Waiters: Symbol.for('delegations.Waiters') as ServiceIdentifier<DelegationWaiters>,
   /** Optional: the jitter draws of retry backoffs (Math.random unless bound; seed it in tests). */
   Random: Symbol.for('delegations.Random') as ServiceIdentifier<RandomSource>,
 } as const;

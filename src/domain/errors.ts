@@ -93,3 +93,21 @@ export class WaitTimeoutError extends DelegationError {
     super(`delegation ${delegationId} did not finish within ${timeoutMs} ms`);
   }
 }
+
+/** No delegation has this id: what waitFor rejects with rather than wait for one that will never change. */
+export class DelegationNotFoundError extends DelegationError {
+  override readonly name = 'DelegationNotFoundError';
+  constructor(readonly delegationId: string) {
+    super(`delegation ${delegationId} does not exist`);
+  }
+}
+
+/**
+ * Thrown by an agent's work to say another attempt may succeed: the runner reports the
+ * failure with `retryable: true` (requeued under the delegation's retry policy). Any error
+ * with `retryable === true` counts the same.
+ */
+export class RetryableError extends DelegationError {
+  override readonly name = 'RetryableError';
+  readonly retryable = true;
+}

@@ -6,7 +6,9 @@ import {
   describeDelegationStoreContract,
   describeInputContract,
   describeLedgerContract,
+  describePolicyContract,
   describeSubscriptionContract,
+  describeWaitForContract,
 } from '../../src/testing.js';
 import { memoryLedger } from '../support/ledger-harness.js';
 import { memoryTarget } from '../support/subscriptions.js';
@@ -19,5 +21,7 @@ describeClockContract(
 );
 describeClockContract('SystemClock', () => new SystemClock());
 describeLedgerContract('memory', memoryLedger);
+describePolicyContract('memory', memoryLedger);
 describeInputContract('memory', memoryLedger);
+describeWaitForContract('memory', memoryLedger);
 describeSubscriptionContract(memoryTarget());

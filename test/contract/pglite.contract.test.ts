@@ -5,7 +5,9 @@ import {
   describeDelegationStoreContract,
   describeInputContract,
   describeLedgerContract,
+  describePolicyContract,
   describeSubscriptionContract,
+  describeWaitForContract,
 } from '../../src/testing.js';
 import { pgliteLedger } from '../support/ledger-harness.js';
 import { usePglite } from '../support/pglite.js';
@@ -20,5 +22,7 @@ describeDelegationStoreContract('PGlite', async () => {
 });
 describeClockContract('DatabaseClock on PGlite', () => new DatabaseClock(pglite().db));
 describeLedgerContract('PGlite', pgliteLedger(pglite));
+describePolicyContract('PGlite', pgliteLedger(pglite));
 describeInputContract('PGlite', pgliteLedger(pglite));
+describeWaitForContract('PGlite', pgliteLedger(pglite));
 describeSubscriptionContract(databaseTarget('PGlite', () => pglite().shared));

@@ -5,7 +5,9 @@ import {
   describeDelegationStoreContract,
   describeInputContract,
   describeLedgerContract,
+  describePolicyContract,
   describeSubscriptionContract,
+  describeWaitForContract,
 } from '../../src/testing.js';
 import { postgresLedger } from '../support/ledger-harness.js';
 import { usePostgresConnection } from '../support/postgres.js';
@@ -23,7 +25,15 @@ describeLedgerContract(
   'PostgreSQL',
   postgresLedger(() => postgres().database),
 );
+describePolicyContract(
+  'PostgreSQL',
+  postgresLedger(() => postgres().database),
+);
 describeInputContract(
+  'PostgreSQL',
+  postgresLedger(() => postgres().database),
+);
+describeWaitForContract(
   'PostgreSQL',
   postgresLedger(() => postgres().database),
 );

@@ -56,6 +56,7 @@ describe('migrations on PGlite', () => {
       'delegation_events',
       'delegation_migrations',
       'delegation_subscriptions',
+      'delegation_sweep_state',
       'delegations',
       'host_orders',
     ]);

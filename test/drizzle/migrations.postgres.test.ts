@@ -62,6 +62,7 @@ describe('migrations on PostgreSQL', () => {
       'delegation_events',
       'delegation_migrations',
       'delegation_subscriptions',
+      'delegation_sweep_state',
       'delegations',
       'host_orders',
     ]);

@@ -65,6 +65,17 @@ function describeVerify(name: string, factory: LedgerHarnessFactory): void {
       expect(d5?.problems).toContainEqual(expect.stringMatching(/^status: row has "failed", events give "completed"$/));
     });
 
+    it('compares the retry policy by its fields: the row’s own copy matches, a forged field is named', async () => {
+      const h = await given();
+      const retry = { maxAttempts: 3, initialDelayMs: 1000, backoffFactor: 2, maxDelayMs: 60_000, jitter: 0, requeueStuckAfterMs: null };
+      await h.ledger.create({ delegationId: 'd7', callerId: 'caller', calleeId: 'agent', task: 'task d7', retry });
+      expect(await h.verify()).toEqual({ checked: 7, mismatches: [] });
+      await sql(h, `UPDATE delegations SET retry = jsonb_set(retry, '{maxAttempts}', '9') WHERE delegation_id = 'd7'`);
+      const report = await h.verify();
+      expect(report.mismatches.map((m) => m.delegationId)).toEqual(['d7']);
+      expect(report.mismatches[0]?.problems).toEqual([expect.stringMatching(/^retry: row has .*"maxAttempts":9/)]);
+    });
+
     it('leaves heartbeat-only fields alone: they live in the projection, not in the events', async () => {
       const h = await given();
       await sql(h, "UPDATE delegations SET last_heartbeat = now(), progress = 99 WHERE delegation_id = 'd2'");

@@ -9,7 +9,8 @@ const at = (ms: number) => new Date(BASE + ms);
 // Offsets within a few hours of BASE so deadlines, beats and thresholds actually cross each other.
 const offset = fc.integer({ min: -3_600_000, max: 3_600_000 });
 const threshold = fc.integer({ min: 1, max: 1_800_000 });
-const ALL: readonly Status[] = ['queued', 'dispatched', 'in_progress', 'stuck', 'completed', 'failed', 'cancelled'];
+const ALL: readonly Status[] = ['queued', 'dispatched', 'in_progress', 'input_required', 'stuck', 'completed', 'failed', 'cancelled', 'rejected'];
+const IN_FLIGHT: readonly Status[] = ['queued', 'dispatched', 'in_progress', 'input_required', 'stuck'];
 
 const rowArb = (statuses: readonly Status[] = ALL): fc.Arbitrary<ClassifiableRow> =>
   fc.record({
@@ -27,7 +28,7 @@ function silentRow(status: 'dispatched' | 'in_progress', reference: Date, heartb
 }
 
 describe('classifyDelegation', () => {
-  test.prop([rowArb(['queued', 'dispatched', 'in_progress', 'stuck']), nowArb, threshold], { numRuns: RUNS })(
+  test.prop([rowArb(IN_FLIGHT), nowArb, threshold], { numRuns: RUNS })(
     'deadline beats staleness: an in-flight row past its deadline is deadline_exceeded, whatever its heartbeat',
     (row, now, thresholdMs) => {
       fc.pre(now.getTime() > row.deadline.getTime());
@@ -40,7 +41,7 @@ describe('classifyDelegation', () => {
     expect(classifyDelegation(now, row, thresholdMs).kind).not.toBe('deadline_exceeded');
   });
 
-  test.prop([rowArb(['queued', 'dispatched', 'in_progress', 'stuck']), threshold], { numRuns: RUNS })(
+  test.prop([rowArb(IN_FLIGHT), threshold], { numRuns: RUNS })(
     'the deadline boundary is exact: at the deadline it still runs, one millisecond later it is exceeded',
     (row, t) => {
       expect(classifyDelegation(row.deadline, row, t).kind).not.toBe('deadline_exceeded');
@@ -48,13 +49,19 @@ describe('classifyDelegation', () => {
     },
   );
 
-  test.prop([rowArb(['completed', 'failed', 'cancelled']), nowArb, threshold], { numRuns: RUNS })('terminal rows are always healthy', (row, now, t) => {
-    expect(classifyDelegation(now, row, t)).toEqual({ kind: 'healthy' });
-  });
+  test.prop([rowArb(['completed', 'failed', 'cancelled', 'rejected']), nowArb, threshold], { numRuns: RUNS })(
+    'terminal rows are always healthy',
+    (row, now, t) => {
+      expect(classifyDelegation(now, row, t)).toEqual({ kind: 'healthy' });
+    },
+  );
 
-  test.prop([rowArb(['queued', 'stuck']), nowArb, threshold], { numRuns: RUNS })('queued and stuck rows are never flagged stale', (row, now, t) => {
-    expect(classifyDelegation(now, row, t).kind).not.toBe('stale_heartbeat');
-  });
+  test.prop([rowArb(['queued', 'input_required', 'stuck']), nowArb, threshold], { numRuns: RUNS })(
+    'queued, input_required and stuck rows are never flagged stale',
+    (row, now, t) => {
+      expect(classifyDelegation(now, row, t).kind).not.toBe('stale_heartbeat');
+    },
+  );
 
   test.prop(
     [

@@ -1,129 +1,86 @@
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { decide, evolve, fold, recordHeartbeat, type CreateDelegation, type Delegation, type DelegationCommand, type Status } from '../../src/domain/index.js';
+import { decide, fold } from '../../src/domain/index.js';
 import { memoryHarness, T0, withoutHeartbeat } from '../support/memory.js';
+import { commandArb, creationArb, PHASE, step, stepsArb, TERMINAL, trace } from './decider-trace.js';
 
 const CI = process.env.CI !== undefined;
 const PURE_RUNS = CI ? 2000 : 300;
 const SERVICE_RUNS = CI ? 500 : 100;
 
-type Fenceable = Exclude<DelegationCommand, CreateDelegation>;
-
-// Mostly unfenced, so sequences get somewhere; sometimes naming an attempt, old or future.
-const attemptArb = fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) });
-const detailArb = fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: null });
-const fenced = fc.record({ attempt: attemptArb, actor: fc.constantFrom('agent', 'sweeper', 'operator') });
-
-const commandArb: fc.Arbitrary<Fenceable> = fc.oneof(
-  fenced.map((f) => ({ ...f, type: 'Dispatch' as const })),
-  fenced.map((f) => ({ ...f, type: 'Start' as const })),
-  fc.tuple(fenced, fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined })).map(([f, progress]) => ({ ...f, type: 'Heartbeat' as const, progress })),
-  fenced.map((f) => ({ ...f, type: 'MarkStuck' as const, detail: 'no heartbeat for 61s', silentForMs: 61_000 })),
-  fenced.map((f) => ({ ...f, type: 'Requeue' as const })),
-  fc.tuple(fenced, detailArb).map(([f, result]) => ({ ...f, type: 'Complete' as const, result })),
-  fc.tuple(fenced, detailArb).map(([f, error]) => ({ ...f, type: 'Fail' as const, error })),
-  fc.tuple(fenced, detailArb).map(([f, reason]) => ({ ...f, type: 'Cancel' as const, reason })),
-);
-const stepsArb = fc.array(fc.record({ command: commandArb, advanceMs: fc.integer({ min: 0, max: 120_000 }) }), { maxLength: 30 });
-
-const CREATE: CreateDelegation = {
-  type: 'Create',
-  delegationId: 'd1',
-  callerId: 'caller',
-  calleeId: 'callee',
-  taskPreview: 'task',
-  deadline: new Date(T0.getTime() + 6 * 3_600_000),
-  heartbeatTimeoutMs: null,
-  idempotencyKey: null,
-  actor: 'caller',
-};
-
-function created(): Delegation {
-  const decision = decide(CREATE, null, T0);
-  if (decision.kind !== 'apply') throw new Error('create refused');
-  return decision.events.reduce<Delegation | null>(evolve, null) as Delegation;
-}
-
-/** Decides and applies one command the way the ledger does: events through evolve, plain beats on the projection. */
-function step(state: Delegation, command: Fenceable, now: Date): Delegation {
-  const decision = decide(command, state, now);
-  if (decision.kind === 'apply') return decision.events.reduce(evolve, state);
-  if (decision.kind === 'heartbeat') return recordHeartbeat(state, now, decision.progress);
-  return state;
-}
-
-/** Every state a sequence of commands passes through, the created one first. */
-function trace(steps: readonly { command: Fenceable; advanceMs: number }[]): { state: Delegation; now: Date }[] {
-  let now = T0;
-  const states = [{ state: created(), now }];
-  for (const { command, advanceMs } of steps) {
-    now = new Date(now.getTime() + advanceMs);
-    states.push({ state: step(states[states.length - 1]!.state, command, now), now });
-  }
-  return states;
-}
-
-const TERMINAL: readonly Status[] = ['completed', 'failed', 'cancelled'];
-// Written from docs/domain.md rule 4, not taken from the domain: queued < dispatched < in_progress = stuck < terminal.
-const PHASE: Record<Status, number> = { queued: 0, dispatched: 1, in_progress: 2, stuck: 2, completed: 3, failed: 3, cancelled: 3 };
-
 describe('decider laws', () => {
-  test.prop([stepsArb], { numRuns: PURE_RUNS })('a terminal delegation never changes status, attempt or a detail it holds', (steps) => {
-    const states = trace(steps).map(({ state }) => state);
-    for (let i = 1; i < states.length; i += 1) {
-      const before = states[i - 1]!;
-      const after = states[i]!;
-      if (!TERMINAL.includes(before.status)) continue;
-      // Only a same-status replay filling a still-empty detail may write (rule 2); nothing else moves.
-      expect(after).toEqual({
-        ...before,
-        version: after.version,
-        resultPreview: before.resultPreview ?? after.resultPreview,
-        errorDetail: before.errorDetail ?? after.errorDetail,
-      });
-      expect(after.version - before.version).toBeLessThanOrEqual(1);
-    }
-  });
-
-  test.prop([stepsArb], { numRuns: PURE_RUNS })('(attempt, phase) never decreases and progress never decreases within an attempt', (steps) => {
-    const states = trace(steps).map(({ state }) => state);
-    for (let i = 1; i < states.length; i += 1) {
-      const before = states[i - 1]!;
-      const after = states[i]!;
-      expect(after.attempt).toBeGreaterThanOrEqual(before.attempt);
-      if (after.attempt > before.attempt) {
-        expect(after.attempt).toBe(before.attempt + 1);
-        continue;
-      }
-      expect(PHASE[after.status]).toBeGreaterThanOrEqual(PHASE[before.status]);
-      if (before.progress !== null) expect(after.progress).toBeGreaterThanOrEqual(before.progress);
-      expect(after.version).toBeGreaterThanOrEqual(before.version);
-    }
-  });
-
-  test.prop([stepsArb, commandArb, fc.integer({ min: 0, max: 120_000 })], { numRuns: PURE_RUNS })(
-    'a replayed command is a no-op: it writes no event the second time',
-    (steps, command, laterMs) => {
-      const last = trace(steps).at(-1)!;
-      const first = decide(command, last.state, last.now);
-      const once = step(last.state, command, last.now);
-      const later = new Date(last.now.getTime() + laterMs);
-      const again = decide(command, once, later);
-      expect(again.kind).not.toBe('apply');
-      if (first.kind === 'refused') expect(again).toEqual(first);
-      // An unfenced replay is reported as what it is: a same-status replay (or, for a beat, a plain beat).
-      if (first.kind === 'apply' && command.attempt === undefined) {
-        expect(again.kind).toBe(command.type === 'Heartbeat' ? 'heartbeat' : 'unchanged');
+  test.prop([stepsArb(), creationArb], { numRuns: PURE_RUNS })(
+    'a terminal delegation never changes status, attempt or a detail it holds',
+    (steps, creation) => {
+      const states = trace(steps, creation).map(({ state }) => state);
+      for (let i = 1; i < states.length; i += 1) {
+        const before = states[i - 1]!;
+        const after = states[i]!;
+        if (!TERMINAL.includes(before.status)) continue;
+        // Only a same-status replay filling a still-empty detail may write (rule 2); nothing else moves.
+        expect(after).toEqual({
+          ...before,
+          version: after.version,
+          resultPreview: before.resultPreview ?? after.resultPreview,
+          errorDetail: before.errorDetail ?? after.errorDetail,
+        });
+        expect(after.version - before.version).toBeLessThanOrEqual(1);
       }
     },
   );
 
-  test.prop([stepsArb], { numRuns: PURE_RUNS })('a refused command changes nothing', (steps) => {
-    const states = trace(steps);
-    steps.forEach(({ command }, i) => {
-      const { state, now } = states[i + 1]!;
-      const decision = decide(command, states[i]!.state, now);
-      if (decision.kind === 'refused') expect(state).toBe(states[i]!.state);
+  test.prop([stepsArb(), creationArb], { numRuns: PURE_RUNS })(
+    '(attempt, phase) never decreases and progress never decreases within an attempt',
+    (steps, creation) => {
+      const states = trace(steps, creation).map(({ state }) => state);
+      for (let i = 1; i < states.length; i += 1) {
+        const before = states[i - 1]!;
+        const after = states[i]!;
+        expect(after.attempt).toBeGreaterThanOrEqual(before.attempt);
+        if (after.attempt > before.attempt) {
+          expect(after.attempt).toBe(before.attempt + 1);
+          continue;
+        }
+        expect(PHASE[after.status]).toBeGreaterThanOrEqual(PHASE[before.status]);
+        if (before.progress !== null) expect(after.progress).toBeGreaterThanOrEqual(before.progress);
+        expect(after.version).toBeGreaterThanOrEqual(before.version);
+      }
+    },
+  );
+
+  test.prop([stepsArb(), creationArb, commandArb, fc.integer({ min: 0, max: 120_000 })], { numRuns: PURE_RUNS })(
+    'a replayed command is a no-op: it writes no event the second time',
+    (steps, creation, command, laterMs) => {
+      const last = trace(steps, creation).at(-1)!;
+      const first = decide(command, last.state, last.now);
+      const once = step(last.state, command, last.now);
+      const later = new Date(last.now.getTime() + laterMs);
+      // A refusal for a backoff not yet over holds only until the backoff ends.
+      const backoffEnded = first.kind === 'refused' && first.reason === 'not_available' && last.state.availableAt!.getTime() <= later.getTime();
+      // An attempt the first one ended by a retry is a new run: the sender's replay names its own, superseded attempt.
+      const reopened = once.attempt > last.state.attempt;
+      const again = decide(reopened ? { ...command, attempt: last.state.attempt } : command, once, later);
+      if (backoffEnded) return;
+      if (reopened) {
+        expect(again).toMatchObject({ kind: 'refused', reason: 'stale_attempt' });
+        // A retry asked for twice opens one attempt: the second finds it queued.
+        if (command.type === 'Requeue' && command.attempt === undefined) expect(decide(command, once, later).kind).toBe('unchanged');
+        return;
+      }
+      expect(again.kind).not.toBe('apply');
+      if (first.kind === 'refused') expect(again).toEqual(first);
+      // An unfenced replay is reported as what it is: a same-status replay (or, for a beat, a plain beat).
+      if (first.kind !== 'apply' || command.attempt !== undefined) return;
+      // The sweeper's retry that found the deadline passed or the attempts spent failed it instead: its replay finds it terminal.
+      if (command.type === 'Requeue' && once.status === 'failed') expect(again).toMatchObject({ kind: 'refused', reason: 'terminal' });
+      else expect(again.kind).toBe(command.type === 'Heartbeat' ? 'heartbeat' : 'unchanged');
+    },
+  );
+
+  test.prop([stepsArb(), creationArb], { numRuns: PURE_RUNS })('a refused command changes nothing', (steps, creation) => {
+    const states = trace(steps, creation);
+    states.forEach(({ state, decision }, i) => {
+      if (decision?.kind === 'refused') expect(state).toBe(states[i - 1]!.state);
     });
   });
 });

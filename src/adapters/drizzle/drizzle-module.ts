@@ -3,6 +3,7 @@ import { ChangeSignal } from '../../app/change-signal.js';
 import type { Clock } from '../../app/ports.js';
 import { TOKENS } from '../../app/tokens.js';
 import { silentLogger } from '../logging/pino-logger.js';
+import { timersFor } from '../system/system-timers.js';
 import type { Connection } from './connections.js';
 import { DatabaseClock } from './database-clock.js';
 import { DrizzleDelegationStore } from './drizzle-store.js';
@@ -35,6 +36,7 @@ export function drizzleModule(connection: Connection, options: DrizzleModuleOpti
       }),
     );
     bind(TOKENS.Clock).toConstantValue(options.clock ?? new DatabaseClock(connection.db));
+    bind(TOKENS.Timers).toConstantValue(timersFor(options.clock));
     bind(TOKENS.EventFeed)
       .toDynamicValue((context) => {
         const logger = context.get(TOKENS.Logger, { optional: true }) ?? silentLogger;

@@ -1,21 +1,34 @@
 import { sql } from 'drizzle-orm';
 import {
   ConcurrencyError,
-  DEADLINE_EXCEEDED,
-  staleDetail,
   type Delegation,
   type DelegationEvent,
+  type GraceRules,
   type Status,
   type StoredEvent,
   type SweepPolicy,
 } from '../../domain/index.js';
-import type { AppendRequest, DelegationStore, DueDelegation, HeartbeatWrite, InsertResult, ListQuery, StreamSnapshot, SweepTally } from '../../app/ports.js';
+import type {
+  AppendRequest,
+  ClaimRequest,
+  ClaimResult,
+  DelegationStore,
+  DueDelegation,
+  HeartbeatWrite,
+  InsertResult,
+  ListQuery,
+  StreamSnapshot,
+  SweepStart,
+  SweepTally,
+} from '../../app/ports.js';
+import { claimStatement } from './claim-sql.js';
 import { query, statementRunner, type DrizzleDb, type Row, type StatementRunner } from './db.js';
-import { DELEGATION_COLUMNS, delegationColumns, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
+import { DELEGATION_COLUMNS, dateOrNull, delegationColumns, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
 import { ledgerTables, type LedgerTables } from './schema/tables.js';
 import { parsed, StoreReads } from './store-reads.js';
-import { arrayLiteral, jsonb, ts, tsOrNull } from './sql-values.js';
-import { findDueStatement, sweepStatement } from './sweep-sql.js';
+import { arrayLiteral, jsonb, jsonbOrNull, ts, tsOrNull } from './sql-values.js';
+import { dueOf, findDueStatement, sweepStatement } from './sweep-sql.js';
+import { beginSweepStatement, sweepHistoryStatement } from './sweep-state-sql.js';
 
 export type DrizzleStoreOptions = {
   /** The tables' schema (default: public); see ledgerTables. */
@@ -56,10 +69,11 @@ export class DrizzleDelegationStore implements DelegationStore {
       sql`WITH inserted AS (
         INSERT INTO ${delegations} (delegation_id, caller_id, callee_id, task_preview, status, attempt, version,
           last_heartbeat, active_since, deadline, heartbeat_timeout_ms, progress, result_preview, error_detail,
-          idempotency_key, created_at, updated_at)
+          idempotency_key, retry, available_at, created_at, updated_at)
         VALUES (${d.delegationId}, ${d.callerId}, ${d.calleeId}, ${d.taskPreview}, ${d.status}, ${d.attempt}, ${d.version},
           ${tsOrNull(d.lastHeartbeat)}, ${tsOrNull(d.activeSince)}, ${ts(d.deadline)}, ${d.heartbeatTimeoutMs}, ${d.progress},
-          ${d.resultPreview}, ${d.errorDetail}, ${d.idempotencyKey}, ${ts(d.createdAt)}, ${ts(d.updatedAt)})
+          ${d.resultPreview}, ${d.errorDetail}, ${d.idempotencyKey}, ${jsonbOrNull(d.retry)}, ${tsOrNull(d.availableAt)},
+          ${ts(d.createdAt)}, ${ts(d.updatedAt)})
         ON CONFLICT DO NOTHING
         RETURNING delegation_id
       )
@@ -84,11 +98,12 @@ export class DrizzleDelegationStore implements DelegationStore {
     );
     const { delegations, delegationEvents } = this.tables;
     // Hand-written: the guarded move and its events in one statement, the hottest write of all.
+    // retry is not written: it is fixed at create, no event changes it.
     const [row] = await this.run(
       sql`WITH moved AS (
         UPDATE ${delegations} SET status = ${next.status}, attempt = ${next.attempt}, version = ${next.version},
           active_since = ${tsOrNull(next.activeSince)}, result_preview = ${next.resultPreview},
-          error_detail = ${next.errorDetail}, updated_at = ${ts(next.updatedAt)},
+          error_detail = ${next.errorDetail}, updated_at = ${ts(next.updatedAt)}, available_at = ${tsOrNull(next.availableAt)},
           last_heartbeat = CASE WHEN attempt = ${next.attempt} THEN GREATEST(last_heartbeat, ${tsOrNull(next.lastHeartbeat)})
             ELSE ${tsOrNull(next.lastHeartbeat)} END,
           progress = CASE WHEN attempt = ${next.attempt} THEN GREATEST(progress, ${next.progress}::float8)
@@ -144,31 +159,47 @@ export class DrizzleDelegationStore implements DelegationStore {
     return this.reads.countByStatus();
   }
 
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    const [row] = await this.run(claimStatement(this.tables, request));
+    const events = (parsed(row?.events) as Row[]).map(toStoredEvent);
+    if (events.length > 0) this.options.onEventsAppended?.();
+    return { delegations: (parsed(row?.delegations) as Row[]).map(toDelegation), events };
+  }
+
+  async beginSweep(now: Date, rules: GraceRules): Promise<SweepStart> {
+    if (rules.bootGraceMs === 0) {
+      const [row] = await query(this.db, sweepHistoryStatement(this.tables));
+      return { staleRuleActive: true, graceFrom: dateOrNull(row?.graceFrom) };
+    }
+    const [row] = await query(this.db, beginSweepStatement(this.tables, now, rules));
+    return { staleRuleActive: row?.staleRuleActive === true, graceFrom: dateOrNull(row?.graceFrom) };
+  }
+
   async findDue(now: Date, policy: SweepPolicy): Promise<DueDelegation[]> {
     const rows = await query(this.db, findDueStatement(this.tables, now, policy));
-    return rows.map((row) => ({
-      delegationId: String(row.delegationId),
-      verdict: row.pastDeadline
-        ? { kind: 'deadline_exceeded', detail: DEADLINE_EXCEEDED }
-        : { kind: 'stale_heartbeat', detail: staleDetail(Number(row.silentMs)), silentForMs: Number(row.silentMs) },
-    }));
+    return rows.map(dueOf);
   }
 
   async sweep(now: Date, policy: SweepPolicy, actor: string): Promise<SweepTally> {
     const events: StoredEvent[] = [];
-    let scanned = 0;
+    const tally = { deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, scanned: 0 };
     for (;;) {
       const [row] = await query(this.db, sweepStatement(this.tables, now, policy, actor, this.sweepBatchSize));
       const batch = (parsed(row?.events) as Row[]).map(toStoredEvent);
       const found = Number(row?.scanned ?? 0);
-      scanned += found;
+      // Counted by verdict, not by event type: the deadline and running out of attempts both write `failed`.
+      const moved = parsed(row?.tally) as Partial<Record<DueDelegation['verdict']['kind'], number>>;
+      tally.deadlineFailures += Number(moved.deadline_exceeded ?? 0);
+      tally.stuckMarked += Number(moved.stale_heartbeat ?? 0);
+      tally.requeued += Number(moved.requeue_stuck ?? 0);
+      tally.retriesExhausted += Number(moved.retries_exhausted ?? 0);
+      tally.scanned += found;
       events.push(...batch);
       // A full batch means a backlog larger than one statement should lock; anything less was everything.
       if (found < this.sweepBatchSize || batch.length === 0) break;
     }
     if (events.length > 0) this.options.onEventsAppended?.();
-    const count = (type: string) => events.filter((event) => event.type === type).length;
-    return { deadlineFailures: count('failed'), stuckMarked: count('marked_stuck'), scanned, events };
+    return { ...tally, events };
   }
 
   scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]> {

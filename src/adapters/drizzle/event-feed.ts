@@ -8,6 +8,9 @@ import type { DatabaseNotifications } from './notifications.js';
 import { ledgerTables, type LedgerTables } from './schema/tables.js';
 import { SettledPositions } from './settled-positions.js';
 
+// Longer than any one-statement write; a transaction holding the log's lock past it is a host's, held open.
+const TAIL_START_LIMIT_MS = 2_000;
+
 /**
  * Subscriptions on PostgreSQL or PGlite. Readers never pass the settled bound
  * (see SettledPositions), so events arrive in position order and none is skipped.
@@ -89,8 +92,18 @@ class DrizzleCursor implements FeedCursor {
     if (this.after !== null) return this.after;
     this.after = this.request.durable
       ? await readCheckpoint(this.db, this.tables, this.request.name, this.request.startAfter)
-      : await startPosition(this.db, this.tables, this.request.startAfter);
+      : await this.tailStart(this.request.startAfter);
     return this.after;
+  }
+
+  /**
+   * A tail from the end starts where the log is final, so the events of transactions in flight
+   * now are read once they commit (what waitFor relies on); after a writer that holds on past
+   * the limit, at the last committed position, as a durable subscription starts.
+   */
+  private async tailStart(startAfter: number | 'end'): Promise<number> {
+    if (startAfter !== 'end') return startAfter;
+    return (await this.positions.knownBound(TAIL_START_LIMIT_MS)) ?? startPosition(this.db, this.tables, 'end');
   }
 }
 

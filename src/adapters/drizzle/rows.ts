@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Delegation, StoredEvent } from '../../domain/index.js';
+import type { Delegation, RetryPolicy, StoredEvent } from '../../domain/index.js';
 import type { Row } from './db.js';
 
 const DELEGATION_FIELDS: readonly (readonly [column: string, field: string])[] = [
@@ -18,6 +18,8 @@ const DELEGATION_FIELDS: readonly (readonly [column: string, field: string])[] =
   ['result_preview', 'resultPreview'],
   ['error_detail', 'errorDetail'],
   ['idempotency_key', 'idempotencyKey'],
+  ['retry', 'retry'],
+  ['available_at', 'availableAt'],
   ['created_at', 'createdAt'],
   ['updated_at', 'updatedAt'],
 ];
@@ -48,8 +50,11 @@ export const EVENT_COLUMNS = sql.raw(
 // The drivers differ: node-postgres returns int8 as a string, PGlite as a number;
 // timestamps arrive as Date from both, but a string is accepted too.
 const date = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
-const dateOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : date(value));
+export const dateOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : date(value));
 const numberOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+// jsonb arrives parsed from both drivers, and as an object inside row_to_json; text only through a raw read.
+const json = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
+const retryOrNull = (value: unknown): RetryPolicy | null => (value === null || value === undefined ? null : (json(value) as RetryPolicy | null));
 
 export function toDelegation(row: Row): Delegation {
   return {
@@ -68,13 +73,15 @@ export function toDelegation(row: Row): Delegation {
     resultPreview: (row.resultPreview ?? null) as string | null,
     errorDetail: (row.errorDetail ?? null) as string | null,
     idempotencyKey: (row.idempotencyKey ?? null) as string | null,
+    retry: retryOrNull(row.retry),
+    availableAt: dateOrNull(row.availableAt),
     createdAt: date(row.createdAt),
     updatedAt: date(row.updatedAt),
   } as Delegation;
 }
 
 export function toStoredEvent(row: Row): StoredEvent {
-  const data = typeof row.data === 'string' ? JSON.parse(row.data) : row.data;
+  const data = json(row.data);
   return {
     position: Number(row.position),
     delegationId: String(row.delegationId),

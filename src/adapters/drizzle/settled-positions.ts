@@ -13,6 +13,9 @@ const SERVER_LIFE = sql`(SELECT checkpoint_lsn::text FROM pg_control_checkpoint(
 
 type Fence = { readonly head: number; readonly holders: string; readonly life: string };
 
+// Writers hold the lock for one statement: a tail's start waits milliseconds, polled ever less often.
+const MAX_START_PAUSE_MS = 50;
+
 /**
  * How far the log is final: a committed position P such that no transaction can
  * still commit an event at a position <= P. A reader that never reads past P
@@ -54,6 +57,8 @@ type Fence = { readonly head: number; readonly holders: string; readonly life: s
 export class SettledPositions {
   private settled = 0;
   private fence: Fence | null = null;
+  /** The bound has been established once: until then `settled` is 0, not a position the log is final through. */
+  private known = false;
 
   constructor(
     private readonly db: DrizzleDb,
@@ -70,6 +75,23 @@ export class SettledPositions {
     return { settled: this.settled, unsettled: this.fence !== null };
   }
 
+  /**
+   * A position the log is final through, for a tail that starts at the end; null when the
+   * writers in flight now did not end within `limitMs`. The last committed position would not
+   * do: a transaction still in flight may hold a position below it, and a tail started past
+   * that event never reads it (a waiter that read its row meanwhile would never hear of it).
+   */
+  async knownBound(limitMs: number): Promise<number | null> {
+    let waited = 0;
+    for (let pause = 1; ; pause = Math.min(pause * 2, MAX_START_PAUSE_MS)) {
+      await this.bound();
+      if (this.known) return this.settled;
+      if (waited >= limitMs) return null;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      waited += pause;
+    }
+  }
+
   /** Step 1, settled at once when no writer holds the lock; null when there is nothing past the bound. */
   private async takeFence(): Promise<Fence | null> {
     // The subquery refers to the head, so it runs after the head is read.
@@ -81,7 +103,11 @@ export class SettledPositions {
         FROM head`,
     );
     const head = Number(row?.head ?? 0);
-    if (head <= this.settled) return null;
+    if (head <= this.settled) {
+      // Nothing was ever handed out past the bound: it is final as it stands (0 on an empty log).
+      this.known = true;
+      return null;
+    }
     const holders = String(row?.holders ?? '');
     if (holders !== '') return { head, holders, life: String(row?.life) };
     this.settle(Number(row?.committed ?? 0));
@@ -101,6 +127,7 @@ export class SettledPositions {
 
   private settle(committed: number): void {
     this.settled = Math.max(this.settled, committed);
+    this.known = true;
     this.fence = null;
   }
 }

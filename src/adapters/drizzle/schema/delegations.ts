@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, doublePrecision, index, integer, pgTable, text, timestamp, uniqueIndex, type PgTableFn } from 'drizzle-orm/pg-core';
+import { bigint, check, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, type PgTableFn } from 'drizzle-orm/pg-core';
 import { IN_FLIGHT_STATUSES, STATUSES } from '../../../domain/index.js';
 import { literalList } from './sql-lists.js';
 
@@ -27,6 +27,9 @@ export const delegationsTable = <S extends string | undefined>(table: PgTableFn<
       resultPreview: text('result_preview'),
       errorDetail: text('error_detail'),
       idempotencyKey: text('idempotency_key'),
+      // The RetryPolicy as the domain spells it (camelCase keys), fixed at create; null: no automatic retry.
+      retry: jsonb('retry'),
+      availableAt: stamp('available_at'),
       createdAt: stamp('created_at').notNull(),
       updatedAt: stamp('updated_at').notNull(),
     },
@@ -38,6 +41,8 @@ export const delegationsTable = <S extends string | undefined>(table: PgTableFn<
       index('delegations_in_flight_idx')
         .on(t.status, t.deadline)
         .where(sql`${t.status} IN ${literalList(IN_FLIGHT_STATUSES)}`),
+      // Claims read the queued rows of one callee, oldest first: only those, in that order.
+      index('delegations_claim_idx').on(t.calleeId, t.createdAt, t.delegationId).where(sql`${t.status} = 'queued'`),
       index('delegations_caller_idx').on(t.callerId, t.createdAt),
       index('delegations_callee_idx').on(t.calleeId, t.createdAt),
       index('delegations_created_idx').on(t.createdAt),
