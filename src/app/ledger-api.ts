@@ -162,3 +162,10 @@ export interface Sweeper {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** What waitFor runs on: every waiter of one store shares one reader of its event feed. */
+export interface Waiters {
+  wait(delegationId: string, options?: WaitForOptions): Promise<Delegation>;
+  /** Rejects every pending waiter with StoreClosedError, and every later wait. */
+  close(): Promise<void>;
+}

@@ -30,10 +30,10 @@ import type {
   StopReason,
   TransitionOutcome,
   WaitForOptions,
+  Waiters,
 } from './ledger-api.js';
 import type { Clock, DelegationStore, Logger, RandomSource } from './ports.js';
 import { TOKENS } from './tokens.js';
-import type { DelegationWaiters } from './waiters.js';
 import { boundedInteger, detailText, idList, MAX_ATTEMPT, optionsObject, positiveInteger, progressValue, requireId, requireStatus } from './validation.js';
 
 // Each lost race means a competitor appended an event, and a stream only moves
@@ -63,7 +63,7 @@ export class LedgerService implements Ledger {
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Config) private readonly config: DelegationsConfig,
     @inject(TOKENS.Logger) private readonly logger: Logger,
-    @inject(TOKENS.Waiters) private readonly waiters: Pick<DelegationWaiters, 'wait'>,
+    @inject(TOKENS.Waiters) private readonly waiters: Pick<Waiters, 'wait'>,
     @inject(TOKENS.Random) @optional() random?: RandomSource,
   ) {
     this.random = random ?? MATH_RANDOM;

@@ -1,10 +1,9 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { DelegationsConfig } from './config.js';
 import type { Clock, DelegationStore, EventFeed, Logger, RandomSource, Timers } from './ports.js';
-import type { Ledger, Sweeper } from './ledger-api.js';
+import type { Ledger, Sweeper, Waiters } from './ledger-api.js';
 import type { StoreUsers } from './store-users.js';
 import type { Subscriptions } from './subscriptions-api.js';
-import type { DelegationWaiters } from './waiters.js';
 
 /** Every DI token in one place; `Symbol.for` so two copies of the library still agree. */
 export const TOKENS = {
@@ -19,7 +18,7 @@ export const TOKENS = {
   EventFeed: Symbol.for('delegations.EventFeed') as ServiceIdentifier<EventFeed>,
   Subscriptions: Symbol.for('delegations.Subscriptions') as ServiceIdentifier<Subscriptions>,
   /** The waitFor waiters of one container, sharing one reader of the event feed. */
-  Waiters: Symbol.for('delegations.Waiters') as ServiceIdentifier<DelegationWaiters>,
+  Waiters: Symbol.for('delegations.Waiters') as ServiceIdentifier<Waiters>,
   /** Optional: the jitter draws of retry backoffs (Math.random unless bound; seed it in tests). */
   Random: Symbol.for('delegations.Random') as ServiceIdentifier<RandomSource>,
 } as const;

@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { DelegationNotFoundError, fold, type Delegation, type StoredEvent } from '../domain/index.js';
-import type { WaitForOptions } from './ledger-api.js';
+import type { WaitForOptions, Waiters } from './ledger-api.js';
 import type { DelegationStore, EventFeed, Logger, Timers } from './ports.js';
 import { SubscriptionRunner, type RunnerSettings } from './subscription-runner.js';
 import { StoreClosedError } from './subscriptions-api.js';
@@ -27,7 +27,7 @@ type Tail = { readonly runner: SubscriptionRunner; readonly ready: Promise<void>
  * service: a host's `stopAll()` there must not leave waiters without a reader.
  */
 @injectable()
-export class DelegationWaiters {
+export class DelegationWaiters implements Waiters {
   private readonly waiting = new Map<string, Set<Waiter>>();
   private tail: Tail | null = null;
   private tails = 0;

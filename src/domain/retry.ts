@@ -45,8 +45,8 @@ export function baseBackoffMs(policy: RetryPolicy, failedAttempt: number): numbe
 
 /**
  * The wait with jitter: `sample` in [0, 1) from the caller's random source (seeded in tests and
- * simulations) takes up to `jitter` of it off, so the result lies in [base * (1 - jitter), base].
- * Whole milliseconds, as every stamp.
+ * simulations) takes up to `jitter` of it off: the wait lies in [base * (1 - jitter), base] before it
+ * is rounded to whole milliseconds (as every stamp), so within half a millisecond of that range after.
  */
 export function backoffMs(policy: RetryPolicy, failedAttempt: number, sample: number): number {
   const unit = Number.isFinite(sample) ? Math.min(Math.max(sample, 0), 1) : 0;

@@ -2,6 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConcurrencyError, decide, evolve, STATUSES, type Delegation } from '../domain/index.js';
 import type { DelegationStore } from '../app/ports.js';
 import { problemsOf } from '../app/verify.js';
+import { describeClaimContract } from './claim.contract.js';
+import { describeGraceContract } from './grace.contract.js';
+import { describeRequeueContract } from './requeue.contract.js';
 import { describeSweepContract } from './sweep.contract.js';
 import { apply, at, creation, expectWellFormedStream, MINUTE, running, seed, SECOND } from './streams.js';
 
@@ -26,6 +29,9 @@ export function describeDelegationStoreContract(name: string, factory: StoreFact
     describeHeartbeats(given);
     describeReads(given);
     describeSweepContract(given);
+    describeRequeueContract(given);
+    describeClaimContract(given);
+    describeGraceContract(given);
   });
 }
 

@@ -22,6 +22,7 @@ export const at = (ms: number): Date => new Date(T0.getTime() + ms);
 export type NewDelegation = {
   readonly id: string;
   readonly callerId?: string;
+  readonly calleeId?: string;
   readonly idempotencyKey?: string | null;
   readonly deadline?: Date;
   readonly heartbeatTimeoutMs?: number | null;
@@ -35,7 +36,7 @@ export function creation(spec: NewDelegation): { delegation: Delegation; event: 
     type: 'Create',
     delegationId: spec.id,
     callerId: spec.callerId ?? 'caller',
-    calleeId: 'agent',
+    calleeId: spec.calleeId ?? 'agent',
     taskPreview: `task of ${spec.id}`,
     deadline: spec.deadline ?? at(6 * HOUR),
     heartbeatTimeoutMs: spec.heartbeatTimeoutMs ?? null,

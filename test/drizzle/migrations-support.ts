@@ -2,7 +2,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { MIGRATIONS_FOLDER } from '../../src/adapters/drizzle/migrate.js';
+import { expect } from 'vitest';
+import type { DelegationStore } from '../../src/app/ports.js';
+import { STATUSES } from '../../src/domain/index.js';
+import { MIGRATIONS_FOLDER, MIGRATIONS_TABLE } from '../../src/adapters/drizzle/migrate.js';
 
 /** Our committed migrations as drizzle records them: (hash, created_at). */
 export function committedMigrations(): { hash: string; createdAt: number }[] {
@@ -31,3 +34,57 @@ export const LEGACY_ROWS = `
   INSERT INTO delegation_events (delegation_id, version, attempt, type, from_status, to_status, actor, details, occurred_at)
     VALUES ('legacy-1', 1, 1, 'created', NULL, 'queued', 'caller', '{"task": "written before the upgrade"}', '2026-01-01T00:00:00Z');
   INSERT INTO delegation_subscriptions (name, position) VALUES ('legacy-sub', 1);`;
+
+/**
+ * What a release that shipped the first `count` migrations left behind in `schema`: their tables
+ * and its record of them, as one script (its own transaction, so a pooled connection keeps no
+ * search_path). The files are the committed ones, so the record's hashes are the ones our migrator checks.
+ */
+export function releaseWith(count: number, schema = 'public'): string {
+  const shipped = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).slice(0, count);
+  const record = `"${schema}"."${MIGRATIONS_TABLE}"`;
+  return [
+    'BEGIN',
+    `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
+    `SET LOCAL search_path TO "${schema}"`,
+    ...shipped.flatMap((m) => m.sql.filter((chunk) => chunk.trim() !== '').map((chunk) => chunk.replaceAll('"public".', `"${schema}".`))),
+    `CREATE TABLE ${record} (id serial PRIMARY KEY, hash text NOT NULL, created_at bigint NOT NULL UNIQUE)`,
+    ...shipped.map((m) => `INSERT INTO ${record} (hash, created_at) VALUES ('${m.hash}', ${m.folderMillis})`),
+    'COMMIT',
+  ].join(';\n');
+}
+
+/** The rows a release before the retry policy wrote: one delegation of each status it knew, the stuck one with its detail. */
+export const PRE_RETRY_ROWS = `
+  INSERT INTO delegations (delegation_id, caller_id, callee_id, task_preview, status, attempt, version, deadline, error_detail, created_at, updated_at)
+    SELECT 'old-' || status, 'caller', 'agent', 'before retries', status, 1, 1, '2026-01-01T06:00:00Z',
+      CASE WHEN status = 'stuck' THEN 'no heartbeat for 601s' END, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'
+    FROM unnest(ARRAY['queued', 'dispatched', 'in_progress', 'stuck', 'completed', 'failed', 'cancelled']) AS status;
+  INSERT INTO delegation_events (delegation_id, version, attempt, type, from_status, to_status, actor, details, occurred_at)
+    SELECT delegation_id, 1, 1, 'created', NULL, 'queued', 'caller', '{}', created_at FROM delegations;`;
+
+/**
+ * A database of the release before the retry policy, after migrating: its rows as they were (no policy,
+ * available at once), the checks and the in-flight index widened to the new statuses, the claim index
+ * and the sweep history in place, and the store's new statements working on it.
+ */
+export async function expectUpgradedFromPreRetry(rows: (text: string) => Promise<Record<string, unknown>[]>, store: DelegationStore, schema: string) {
+  const old = await store.list({ statuses: [...STATUSES], limit: 100 });
+  expect(old.map((d) => d.status).sort()).toEqual(['cancelled', 'completed', 'dispatched', 'failed', 'in_progress', 'queued', 'stuck']);
+  for (const d of old) expect(d).toMatchObject({ taskPreview: 'before retries', retry: null, availableAt: null });
+  expect(await store.load('old-stuck')).toMatchObject({ status: 'stuck', errorDetail: 'no heartbeat for 601s' });
+
+  await rows(`UPDATE "${schema}".delegations SET status = 'input_required' WHERE delegation_id = 'old-in_progress'`);
+  await expect(rows(`UPDATE "${schema}".delegations SET status = 'waiting' WHERE delegation_id = 'old-queued'`)).rejects.toThrow();
+  const indexes = await rows(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = '${schema}' AND tablename = 'delegations'`);
+  const definition = (name: string) => String(indexes.find((index) => index.indexname === name)?.indexdef);
+  expect(definition('delegations_in_flight_idx')).toContain("'input_required'");
+  expect(definition('delegations_claim_idx')).toMatch(/\(callee_id, created_at, delegation_id\) WHERE \(status = 'queued'/);
+
+  const now = new Date('2026-01-01T01:00:00Z');
+  expect((await store.claim({ calleeId: 'agent', limit: 10, now, actor: 'worker' })).delegations.map((d) => d.delegationId)).toEqual(['old-queued']);
+  expect(await store.beginSweep(now, { bootGraceMs: 60_000, outageGapMs: 60_000 })).toEqual({ staleRuleActive: false, graceFrom: now });
+  const late = new Date('2026-01-01T07:00:00Z');
+  expect(await store.sweep(late, { thresholdMs: 600_000, staleRuleActive: true }, 'sweeper')).toMatchObject({ deadlineFailures: 4, scanned: 4 });
+  expect(await rows(`SELECT last_completed_at FROM "${schema}".delegation_sweep_state`)).toEqual([{ last_completed_at: late }]);
+}

@@ -4,18 +4,23 @@ import { migrate as stockMigrate } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DrizzleDelegationStore } from '../../src/adapters/drizzle/drizzle-store.js';
 import { migratePglite, MIGRATIONS_FOLDER } from '../../src/adapters/drizzle/migrate.js';
-import { committedMigrations, hostMigrationsFolder, LEGACY_ROWS } from './migrations-support.js';
+import { ledgerTables } from '../../src/adapters/drizzle/schema/tables.js';
+import { committedMigrations, expectUpgradedFromPreRetry, hostMigrationsFolder, LEGACY_ROWS, PRE_RETRY_ROWS, releaseWith } from './migrations-support.js';
 
-// Two fresh PGlites (each starts in seconds): the previous release's database, and a host's.
+// 0000-0003: the release before the retry policy, input_required and rejected.
+const PRE_RETRY = 4;
+
+// Three fresh PGlites (each starts in seconds): a database of drizzle's migrator, a host's, and one of the release before retries.
 let legacy: PGlite;
 let host: PGlite;
+let preRetry: PGlite;
 
 beforeAll(async () => {
-  [legacy, host] = await Promise.all([PGlite.create(), PGlite.create()]);
+  [legacy, host, preRetry] = await Promise.all([PGlite.create(), PGlite.create(), PGlite.create()]);
 });
 
 afterAll(async () => {
-  await Promise.all([legacy?.close(), host?.close()]);
+  await Promise.all([legacy?.close(), host?.close(), preRetry?.close()]);
 });
 
 const recorded = async (client: PGlite, table: string) =>
@@ -62,4 +67,19 @@ describe('migrations on PGlite', () => {
     ]);
     expect(await recorded(host, 'drizzle.__drizzle_migrations')).toHaveLength(1);
   });
+
+  it.each(['public', 'tenant_old'])(
+    'upgrades a database of the release before retries in schema %s: rows intact, new columns empty, new checks and indexes',
+    async (schema) => {
+      const rows = async (text: string) => (await preRetry.query<Record<string, unknown>>(text)).rows;
+      await preRetry.exec(releaseWith(PRE_RETRY, schema));
+      await preRetry.exec(`SET search_path TO "${schema}"; ${PRE_RETRY_ROWS}; RESET search_path`);
+
+      expect(await migratePglite(preRetry, { schema })).toBe(committedMigrations().length - PRE_RETRY);
+      expect(await migratePglite(preRetry, { schema })).toBe(0);
+
+      expect(await recorded(preRetry, `"${schema}".delegation_migrations`)).toEqual(committedMigrations());
+      await expectUpgradedFromPreRetry(rows, new DrizzleDelegationStore(drizzle(preRetry), { tables: ledgerTables(schema) }), schema);
+    },
+  );
 });

@@ -5,7 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migratePostgres, MIGRATIONS_FOLDER } from '../../src/adapters/drizzle/migrate.js';
 import { DrizzleDelegationStore } from '../../src/adapters/drizzle/drizzle-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { committedMigrations, hostMigrationsFolder, LEGACY_ROWS } from './migrations-support.js';
+import { ledgerTables } from '../../src/adapters/drizzle/schema/tables.js';
+import { committedMigrations, expectUpgradedFromPreRetry, hostMigrationsFolder, LEGACY_ROWS, PRE_RETRY_ROWS, releaseWith } from './migrations-support.js';
+
+// 0000-0003: the release before the retry policy, input_required and rejected.
+const PRE_RETRY = 4;
 
 const opened: { pool: pg.Pool; database: TestDatabase }[] = [];
 
@@ -77,4 +81,20 @@ describe('migrations on PostgreSQL', () => {
     expect(counts.sort()).toEqual([0, 0, committedMigrations().length]);
     expect(await recorded(pool, 'public.delegation_migrations')).toEqual(committedMigrations());
   });
+
+  it.each(['public', 'tenant_old'])(
+    'upgrades a database of the release before retries in schema %s: rows intact, new columns empty, new checks and indexes',
+    async (schema) => {
+      const pool = await freshDatabase(`mig_pre_retry_${schema}`);
+      const rows = async (text: string) => (await pool.query(text)).rows;
+      await pool.query(releaseWith(PRE_RETRY, schema));
+      await pool.query(`BEGIN; SET LOCAL search_path TO "${schema}"; ${PRE_RETRY_ROWS}; COMMIT`);
+
+      expect(await migratePostgres(pool, { schema })).toBe(committedMigrations().length - PRE_RETRY);
+      expect(await migratePostgres(pool, { schema })).toBe(0);
+
+      expect(await recorded(pool, `"${schema}".delegation_migrations`)).toEqual(committedMigrations());
+      await expectUpgradedFromPreRetry(rows, new DrizzleDelegationStore(drizzle(pool), { tables: ledgerTables(schema) }), schema);
+    },
+  );
 });

@@ -87,6 +87,11 @@ describe('the packed package, installed into a fresh host with production depend
       'DataDirectoryInUseError',
       'DataDirectoryError',
       'DatabaseTimeoutError',
+      'WaitTimeoutError',
+      'DelegationNotFoundError',
+      'runDelegation',
+      'RetryableError',
+      'DelegationStoppedError',
       'silentLogger',
     ];
     expect(surface['.']).toEqual(expect.arrayContaining(root));
@@ -105,7 +110,7 @@ describe('the packed package, installed into a fresh host with production depend
     expect(surface['./drizzle']).toEqual(
       expect.arrayContaining(['schema', 'connectPostgres', 'openPglite', 'migrate', 'migratePostgres', 'DrizzleDelegationStore', 'DatabaseClock']),
     );
-    expect(surface['./memory']).toEqual(expect.arrayContaining(['MemoryDelegationStore', 'VirtualClock']));
+    expect(surface['./memory']).toEqual(expect.arrayContaining(['MemoryDelegationStore', 'VirtualClock', 'SystemTimers']));
     expect(surface['./simulator']).toEqual(expect.arrayContaining(['simulate', 'formatTable']));
     // The root is the facade's tier: containers and adapters have their own paths.
     expect(

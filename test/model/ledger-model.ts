@@ -1,225 +1,87 @@
 import fc from 'fast-check';
-import { expect } from 'vitest';
-import type { Delegations } from '../../src/delegations.js';
-import { fold, type Delegation } from '../../src/domain/index.js';
+import type { RetryPolicy } from '../../src/domain/index.js';
 import { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
-import { withoutHeartbeat } from '../support/memory.js';
-import { beat, EDGES, isTerminal, MODEL_THRESHOLD_MS, named, pick, request, sweep, type Item, type LedgerModel } from './model.js';
+import { type LedgerModel, MODEL_THRESHOLD_MS, type Policy } from './model.js';
+import {
+  AdvanceCmd,
+  AdvanceToEdgeCmd,
+  AgentCmd,
+  ClaimCmd,
+  type Cmd,
+  CreateCmd,
+  HeartbeatCmd,
+  type ModelDelegations,
+  RepeatCreateCmd,
+  RetryCmd,
+  type RetryArg,
+  SetStatusCmd,
+  SweepCmd,
+  WaitForCmd,
+} from './model-commands.js';
 
-export { MODEL_THRESHOLD_MS, type LedgerModel };
+export { MODEL_THRESHOLD_MS, type LedgerModel, type ModelDelegations };
 
 /**
- * A model-based run of the ledger and sweeper against the model in model.ts,
- * reusable for every store: pass a function that builds a Delegations on the
- * given clock and configuration. Each run builds one and closes it at the end.
+ * A model-based run of the ledger and sweeper against the model in model.ts and
+ * model-rules.ts, reusable for every store: pass a function that builds a Delegations on
+ * the given clock and configuration. Each run builds one and closes it at the end.
  */
 export const MODEL_START = new Date('2026-01-01T00:00:00.000Z');
 
-export type ModelBuildOptions = { readonly clock: VirtualClock; readonly stuckThresholdMs: number; readonly bootGraceMs: number };
-/** The part of a Delegations the model drives, whatever wired it. */
-export type ModelDelegations = Pick<Delegations, 'ledger' | 'sweeper' | 'close'>;
+/** What a run configures: spread `config` into createDelegations (or the wiring) as it is. */
+export type ModelConfig = {
+  readonly stuckThresholdMs: number;
+  readonly bootGraceMs: number;
+  readonly outageGapMs: number;
+  readonly retry: RetryPolicy | null;
+};
+export type ModelBuildOptions = { readonly clock: VirtualClock; readonly config: ModelConfig };
 export type BuildDelegations = (options: ModelBuildOptions) => Promise<ModelDelegations>;
 export type LedgerModelRun = { readonly numRuns: number; readonly maxCommands?: number; readonly seed?: number };
-
-export type LedgerReal = { readonly d: ModelDelegations; readonly clock: VirtualClock };
-type Cmd = fc.AsyncCommand<LedgerModel, LedgerReal>;
-
-function agrees(actual: Delegation | null, item: Item): void {
-  expect(actual, item.id).not.toBeNull();
-  const d = actual as Delegation;
-  const detail = d.status === 'completed' ? d.resultPreview : isTerminal(d.status) ? d.errorDetail : null;
-  expect({ id: d.delegationId, status: d.status, attempt: d.attempt, version: d.version, hasDetail: detail !== null, deadline: d.deadline.getTime() }).toEqual({
-    id: item.id,
-    status: item.status,
-    attempt: item.attempt,
-    version: item.version,
-    hasDetail: isTerminal(item.status) && item.hasDetail,
-    deadline: item.deadline,
-  });
-}
-
-/** The log never contradicts the projection: versions 1..n, at most one terminal event, nothing but a detail fill after it. */
-async function historyHolds(r: LedgerReal, item: Item): Promise<void> {
-  const history = await r.d.ledger.history(item.id);
-  expect(history.map((e) => e.version)).toEqual(history.map((_, i) => i + 1));
-  const firstTerminal = history.findIndex((e) => e.type !== 'detail_recorded' && isTerminal(e.toStatus));
-  if (firstTerminal >= 0) expect(history.slice(firstTerminal + 1).every((e) => e.type === 'detail_recorded')).toBe(true);
-  for (let i = 1; i < history.length; i += 1) expect(history[i]!.position).toBeGreaterThan(history[i - 1]!.position);
-  // The projection is the fold of the log, heartbeat-only fields aside (beats are not events).
-  const row = await r.d.ledger.get(item.id);
-  expect(withoutHeartbeat(fold(history) as Delegation)).toEqual(withoutHeartbeat(row as Delegation));
-}
-
-abstract class OnDelegation implements Cmd {
-  constructor(readonly index: number) {}
-  check(m: Readonly<LedgerModel>): boolean {
-    return m.items.length > 0;
-  }
-  abstract run(m: LedgerModel, r: LedgerReal): Promise<void>;
-  abstract toString(): string;
-}
-
-class CreateCmd implements Cmd {
-  constructor(
-    readonly deadlineInMs: number,
-    readonly timeoutMs: number | null,
-  ) {}
-  check = () => true;
-  async run(m: LedgerModel, r: LedgerReal): Promise<void> {
-    const n = m.items.length;
-    const item: Item = {
-      id: `d${n}`,
-      key: `k${n}`,
-      deadline: m.now + this.deadlineInMs,
-      timeoutMs: this.timeoutMs,
-      status: 'queued',
-      attempt: 1,
-      version: 1,
-      lastSign: null,
-      hasDetail: false,
-    };
-    const created = await r.d.ledger.create({
-      callerId: 'caller',
-      calleeId: 'agent',
-      task: `task ${n}`,
-      delegationId: item.id,
-      idempotencyKey: item.key,
-      deadline: new Date(item.deadline),
-      heartbeatTimeoutMs: this.timeoutMs ?? undefined,
-    });
-    m.items.push(item);
-    agrees(created, item);
-  }
-  toString = () => `create(deadline +${this.deadlineInMs}ms, timeout ${this.timeoutMs})`;
-}
-
-class RepeatCreateCmd extends OnDelegation {
-  async run(m: LedgerModel, r: LedgerReal): Promise<void> {
-    const item = pick(m, this.index);
-    const again = await r.d.ledger.create({
-      callerId: 'caller',
-      calleeId: 'agent',
-      task: 'again',
-      idempotencyKey: item.key,
-      deadline: new Date(m.now + 3_600_000),
-    });
-    agrees(again, item);
-    expect(Object.values(await r.d.ledger.stats()).reduce((a, b) => a + b, 0)).toBe(m.items.length);
-  }
-  toString = () => `repeatCreate(#${this.index})`;
-}
-
-class SetStatusCmd extends OnDelegation {
-  constructor(
-    index: number,
-    readonly to: 'dispatched' | 'in_progress' | 'completed' | 'failed' | 'cancelled',
-    readonly attemptOffset: number | undefined,
-    readonly detail: string | undefined,
-  ) {
-    super(index);
-  }
-  async run(m: LedgerModel, r: LedgerReal): Promise<void> {
-    const item = pick(m, this.index);
-    const attempt = named(item, this.attemptOffset);
-    const expected = request(m, item, this.to, attempt, this.detail);
-    const outcome =
-      this.to === 'cancelled' && attempt === undefined
-        ? await r.d.ledger.cancel(item.id, { reason: this.detail })
-        : await r.d.ledger.setStatus(item.id, this.to, {
-            attempt,
-            ...(this.to === 'completed' ? { resultPreview: this.detail } : { errorDetail: this.detail }),
-          });
-    expect(outcome).toMatchObject(expected);
-    agrees(await r.d.ledger.get(item.id), item);
-  }
-  toString = () => `${this.to}(#${this.index}, attempt ${this.attemptOffset ?? '-'}, detail ${JSON.stringify(this.detail)})`;
-}
-
-class HeartbeatCmd extends OnDelegation {
-  constructor(
-    index: number,
-    readonly attemptOffset: number | undefined,
-  ) {
-    super(index);
-  }
-  async run(m: LedgerModel, r: LedgerReal): Promise<void> {
-    const item = pick(m, this.index);
-    const attempt = named(item, this.attemptOffset);
-    const expected = beat(m, item, attempt);
-    const outcome = await r.d.ledger.heartbeat(item.id, { attempt });
-    expect(outcome).toMatchObject({ ...expected, stop: expected.outcome === 'refused' });
-    agrees(await r.d.ledger.get(item.id), item);
-  }
-  toString = () => `heartbeat(#${this.index}, attempt ${this.attemptOffset ?? '-'})`;
-}
-
-class RetryCmd extends OnDelegation {
-  async run(m: LedgerModel, r: LedgerReal): Promise<void> {
-    const item = pick(m, this.index);
-    const expected = request(m, item, 'queued');
-    expect(await r.d.ledger.retry(item.id)).toMatchObject(expected);
-    agrees(await r.d.ledger.get(item.id), item);
-  }
-  toString = () => `retry(#${this.index})`;
-}
-
-class AdvanceCmd implements Cmd {
-  constructor(readonly ms: number) {}
-  check = () => true;
-  async run(m: LedgerModel, r: LedgerReal): Promise<void> {
-    m.now += this.ms;
-    r.clock.advance(this.ms);
-  }
-  toString = () => `advance(${this.ms}ms)`;
-}
-
-/** Moves the clock onto an edge of one delegation (its deadline, or the end of its silence allowance), or one ms past it. */
-class AdvanceToEdgeCmd extends OnDelegation {
-  constructor(
-    index: number,
-    readonly edge: 'deadline' | 'silence',
-    readonly past: 0 | 1,
-  ) {
-    super(index);
-  }
-  async run(m: LedgerModel, r: LedgerReal): Promise<void> {
-    const item = pick(m, this.index);
-    const edge = this.edge === 'deadline' ? item.deadline : item.lastSign === null ? null : item.lastSign + (item.timeoutMs ?? MODEL_THRESHOLD_MS);
-    if (edge === null || edge + this.past <= m.now) return;
-    await new AdvanceCmd(edge + this.past - m.now).run(m, r);
-  }
-  toString = () => `advanceTo(#${this.index} ${this.edge}${this.past ? ' + 1ms' : ''})`;
-}
-
-class SweepCmd implements Cmd {
-  check = () => true;
-  async run(m: LedgerModel, r: LedgerReal): Promise<void> {
-    const expected = sweep(m);
-    expect(await r.d.sweeper.sweep()).toEqual(expected);
-    for (const item of m.items) {
-      agrees(await r.d.ledger.get(item.id), item);
-      await historyHolds(r, item);
-    }
-    const counts = Object.fromEntries(Object.keys(EDGES).map((status) => [status, m.items.filter((item) => item.status === status).length]));
-    expect(await r.d.ledger.stats()).toEqual(counts);
-  }
-  toString = () => 'sweep()';
-}
 
 const index = fc.nat({ max: 1_000 });
 // Mostly unfenced; sometimes naming the attempt before the current one, the current one or the next (resolved at run time).
 const attempt = fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(-1, -1, 0, 1) });
 const detail = fc.option(fc.constantFrom('ok', 'boom', 'é😀'), { nil: undefined });
+const callee = fc.constantFrom('agent-a', 'agent-b');
+
+/** Jitter 0, so every availableAt is exact; backoffs short and long beside the model's threshold. */
+export const policyArb: fc.Arbitrary<Policy> = fc.record({
+  maxAttempts: fc.integer({ min: 1, max: 4 }),
+  initialDelayMs: fc.constantFrom(0, 1_000, 30_000, 90_000),
+  backoffFactor: fc.constantFrom(1, 2, 3),
+  maxDelayMs: fc.constantFrom(90_000, 300_000),
+  jitter: fc.constant(0 as const),
+  requeueStuckAfterMs: fc.constantFrom(null, 0, 30_000, 120_000),
+});
+
+const retryArg: fc.Arbitrary<RetryArg> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant({ kind: 'absent' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
+  // Some fields left out: the ledger completes them with the defaults.
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(policyArb, fc.subarray(['maxAttempts', 'initialDelayMs', 'backoffFactor', 'maxDelayMs', 'requeueStuckAfterMs'] as const))
+      .map(([policy, omitted]): RetryArg => {
+        const fields: Partial<Policy> & { jitter: 0 } = { ...policy };
+        for (const key of omitted) delete fields[key];
+        return { kind: 'given', fields };
+      }),
+  },
+);
 
 const weighted = (weight: number, arbitrary: fc.Arbitrary<Cmd>) => ({ weight, arbitrary });
+const running = fc.constantFrom('dispatched' as const, 'in_progress' as const);
+const ending = fc.constantFrom('completed' as const, 'failed' as const, 'cancelled' as const, 'rejected' as const, 'input_required' as const);
 
-// Weighted so delegations live long enough to go stuck, recover and be retried before something ends them.
+// Weighted so delegations live long enough to go stuck, recover, wait for input and be retried before something ends them.
 export const ledgerCommand: fc.Arbitrary<Cmd> = fc.oneof(
   weighted(
     2,
     fc
-      .tuple(fc.integer({ min: 1, max: 30 * MODEL_THRESHOLD_MS }), fc.option(fc.constantFrom(10_000, 30_000, 180_000), { nil: null }))
-      .map(([ms, timeout]) => new CreateCmd(ms, timeout)),
+      .tuple(fc.integer({ min: 1, max: 30 * MODEL_THRESHOLD_MS }), fc.option(fc.constantFrom(10_000, 30_000, 180_000), { nil: null }), callee, retryArg)
+      .map(([ms, timeout, calleeId, retry]) => new CreateCmd(ms, timeout, calleeId, retry)),
   ),
   weighted(
     1,
@@ -227,13 +89,15 @@ export const ledgerCommand: fc.Arbitrary<Cmd> = fc.oneof(
   ),
   weighted(
     3,
-    fc.tuple(index, fc.constantFrom('dispatched' as const, 'in_progress' as const), attempt).map(([i, to, a]) => new SetStatusCmd(i, to, a, undefined)),
+    fc.tuple(index, running, attempt).map(([i, to, a]) => new SetStatusCmd(i, to, a, undefined)),
   ),
   weighted(
     1,
-    fc
-      .tuple(index, fc.constantFrom('completed' as const, 'failed' as const, 'cancelled' as const), attempt, detail)
-      .map(([i, to, a, d]) => new SetStatusCmd(i, to, a, d)),
+    fc.tuple(index, ending, attempt, detail).map(([i, to, a, d]) => new SetStatusCmd(i, to, a, d)),
+  ),
+  weighted(
+    2,
+    fc.tuple(index, attempt, detail).map(([i, a, d]) => new SetStatusCmd(i, 'failed', a, d, true)),
   ),
   weighted(
     3,
@@ -244,34 +108,67 @@ export const ledgerCommand: fc.Arbitrary<Cmd> = fc.oneof(
     index.map((i) => new RetryCmd(i)),
   ),
   weighted(
+    3,
+    fc
+      .tuple(index, fc.constantFrom('requestInput' as const, 'resume' as const, 'resume' as const, 'reject' as const), attempt, detail)
+      .map(([i, op, a, d]) => new AgentCmd(i, op, a, d)),
+  ),
+  weighted(
+    2,
+    fc.tuple(callee, fc.integer({ min: 1, max: 4 })).map(([c, limit]) => new ClaimCmd(c, limit)),
+  ),
+  weighted(
     4,
     fc.oneof(fc.integer({ min: 1, max: 90_000 }), fc.constantFrom(1, MODEL_THRESHOLD_MS, MODEL_THRESHOLD_MS + 1)).map((ms) => new AdvanceCmd(ms)),
   ),
   weighted(
-    2,
+    3,
     fc
-      .tuple(index, fc.constantFrom('deadline' as const, 'silence' as const), fc.constantFrom(0 as const, 1 as const))
+      .tuple(index, fc.constantFrom('deadline' as const, 'silence' as const, 'available' as const, 'requeue' as const), fc.constantFrom(0 as const, 1 as const))
       .map(([i, edge, past]) => new AdvanceToEdgeCmd(i, edge, past)),
   ),
   weighted(3, fc.constant(new SweepCmd())),
+  weighted(
+    2,
+    fc
+      .tuple(
+        index,
+        fc.constantFrom('timeout' as const, 'timeout' as const, 'cancel' as const, 'zero' as const, 'missing' as const),
+        fc.option(fc.subarray(['dispatched', 'in_progress', 'input_required', 'stuck', 'queued'] as const, { minLength: 1 }), { nil: undefined }),
+        fc.constantFrom(1, 1_000, MODEL_THRESHOLD_MS),
+      )
+      .map(([i, kind, until, ms]) => new WaitForCmd(i, kind, until, ms)),
+  ),
 );
+
+const configArb: fc.Arbitrary<ModelConfig> = fc.record({
+  stuckThresholdMs: fc.constant(MODEL_THRESHOLD_MS),
+  bootGraceMs: fc.constantFrom(0, MODEL_THRESHOLD_MS),
+  // The threshold (so a pause of the model's longer steps is an outage) or well above it (so it never is).
+  outageGapMs: fc.constantFrom(MODEL_THRESHOLD_MS, 10 * MODEL_THRESHOLD_MS),
+  retry: fc.option(policyArb, { nil: null }),
+});
 
 /** Property: any sequence of commands leaves the services where the model says, run after run. */
 export function ledgerModelProperty(build: BuildDelegations, maxCommands = 100) {
-  return fc.asyncProperty(
-    fc.constantFrom(0, MODEL_THRESHOLD_MS),
-    fc.commands([ledgerCommand], { maxCommands, size: 'large' }),
-    async (bootGraceMs, commands) => {
-      const clock = new VirtualClock(MODEL_START);
-      const d = await build({ clock, stuckThresholdMs: MODEL_THRESHOLD_MS, bootGraceMs });
-      try {
-        const setup = () => ({ model: { now: MODEL_START.getTime(), items: [], graceFrom: null, bootGraceMs } as LedgerModel, real: { d, clock } });
-        await fc.asyncModelRun(setup, commands);
-      } finally {
-        await d.close();
-      }
-    },
-  );
+  return fc.asyncProperty(configArb, fc.commands([ledgerCommand], { maxCommands, size: 'large' }), async (config, commands) => {
+    const clock = new VirtualClock(MODEL_START);
+    const d = await build({ clock, config });
+    try {
+      const model: LedgerModel = {
+        now: MODEL_START.getTime(),
+        items: [],
+        lastSweep: null,
+        graceFrom: null,
+        bootGraceMs: config.bootGraceMs,
+        outageGapMs: config.outageGapMs,
+        defaultRetry: config.retry as Policy | null,
+      };
+      await fc.asyncModelRun(() => ({ model, real: { d, clock } }), commands);
+    } finally {
+      await d.close();
+    }
+  });
 }
 
 export async function runLedgerModel(build: BuildDelegations, run: LedgerModelRun): Promise<void> {

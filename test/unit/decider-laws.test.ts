@@ -1,7 +1,7 @@
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { decide, fold } from '../../src/domain/index.js';
-import { memoryHarness, T0, withoutHeartbeat } from '../support/memory.js';
+import { type Harness, memoryHarness, T0, withoutHeartbeat } from '../support/memory.js';
 import { commandArb, creationArb, PHASE, step, stepsArb, TERMINAL, trace } from './decider-trace.js';
 
 const CI = process.env.CI !== undefined;
@@ -86,53 +86,94 @@ describe('decider laws', () => {
 });
 
 type ServiceOp =
-  | { op: 'dispatched' | 'in_progress' | 'stuck' | 'completed' | 'failed' | 'cancelled'; detail: string | undefined; attempt: number | undefined }
+  | {
+      op: 'dispatched' | 'in_progress' | 'input_required' | 'stuck' | 'completed' | 'failed' | 'cancelled' | 'rejected';
+      detail: string | undefined;
+      attempt: number | undefined;
+      retryable: boolean;
+    }
   | { op: 'heartbeat'; attempt: number | undefined; progress: number | undefined }
-  | { op: 'retry' }
-  | { op: 'advance'; ms: number }
-  | { op: 'sweep' };
+  | { op: 'retry' | 'claim' | 'sweep' }
+  | { op: 'resume'; detail: string | undefined }
+  | { op: 'advance'; ms: number };
 
 const optAttempt = fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 4 });
 const serviceOpArb: fc.Arbitrary<ServiceOp> = fc.oneof(
-  fc.record({
-    op: fc.constantFrom('dispatched', 'in_progress', 'stuck', 'completed', 'failed', 'cancelled'),
-    detail: fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: undefined }),
-    attempt: optAttempt,
-  }),
+  fc
+    .record({
+      op: fc.constantFrom('dispatched', 'in_progress', 'input_required', 'stuck', 'completed', 'failed', 'cancelled', 'rejected'),
+      detail: fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: undefined }),
+      attempt: optAttempt,
+      retryable: fc.boolean(),
+    })
+    // Only a failure may be retryable.
+    .map((op) => ({ ...op, retryable: op.op === 'failed' && op.retryable })),
   fc.record({ op: fc.constant('heartbeat'), attempt: optAttempt, progress: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }) }),
-  fc.constant({ op: 'retry' as const }),
+  fc.constantFrom({ op: 'retry' as const }, { op: 'claim' as const }, { op: 'sweep' as const }),
+  fc.record({ op: fc.constant('resume'), detail: fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: undefined }) }),
   fc.record({ op: fc.constant('advance'), ms: fc.integer({ min: 1, max: 90_000 }) }),
-  fc.constant({ op: 'sweep' as const }),
+);
+// Policies of every shape the ledger completes, jitter included: the fold must agree whatever the draw.
+const retryArb = fc.option(
+  fc.record(
+    {
+      maxAttempts: fc.integer({ min: 1, max: 4 }),
+      initialDelayMs: fc.integer({ min: 0, max: 60_000 }),
+      jitter: fc.double({ min: 0, max: 1, noNaN: true }),
+      requeueStuckAfterMs: fc.option(fc.integer({ min: 0, max: 120_000 }), { nil: null }),
+    },
+    { requiredKeys: [] },
+  ),
+  { nil: undefined },
 );
 
+async function perform(h: Harness, id: string, op: ServiceOp): Promise<void> {
+  switch (op.op) {
+    case 'heartbeat':
+      return void (await h.ledger.heartbeat(id, { attempt: op.attempt, progress: op.progress }));
+    case 'retry':
+      return void (await h.ledger.retry(id));
+    case 'claim':
+      return void (await h.ledger.claim({ calleeId: 'x' }));
+    case 'sweep':
+      return void (await h.sweeper.sweep());
+    case 'resume':
+      return void (await h.ledger.resume(id, { answer: op.detail }));
+    case 'advance':
+      return void h.clock.advance(op.ms);
+    default: {
+      const detail = op.op === 'completed' ? { resultPreview: op.detail } : { errorDetail: op.detail };
+      await h.ledger.setStatus(id, op.op, { ...detail, attempt: op.attempt, ...(op.retryable ? { retryable: true } : {}) });
+    }
+  }
+}
+
 describe('the projection and the log agree', () => {
-  test.prop([fc.array(serviceOpArb, { maxLength: 25 }), fc.option(fc.constantFrom(20_000, 120_000), { nil: undefined })], { numRuns: SERVICE_RUNS })(
-    'folding history(id) gives get(id), heartbeat-only fields aside',
-    async (ops, heartbeatTimeoutMs) => {
-      const h = await memoryHarness({ stuckThresholdMs: 60_000, bootGraceMs: 0 });
-      try {
-        const id = 'd1';
-        await h.ledger.create({ callerId: 'c', calleeId: 'x', task: 't', delegationId: id, heartbeatTimeoutMs, deadline: new Date(T0.getTime() + 600_000) });
-        for (const op of ops) {
-          if (op.op === 'heartbeat') await h.ledger.heartbeat(id, { attempt: op.attempt, progress: op.progress });
-          else if (op.op === 'retry') await h.ledger.retry(id);
-          else if (op.op === 'advance') h.clock.advance(op.ms);
-          else if (op.op === 'sweep') await h.sweeper.sweep();
-          else {
-            const detail = op.op === 'completed' ? { resultPreview: op.detail } : { errorDetail: op.detail };
-            await h.ledger.setStatus(id, op.op, { ...detail, attempt: op.attempt });
-          }
-        }
-        const history = await h.ledger.history(id);
-        const folded = fold(history);
-        const reported = await h.ledger.get(id);
-        expect(folded).not.toBeNull();
-        expect(reported).not.toBeNull();
-        expect(withoutHeartbeat(folded!)).toEqual(withoutHeartbeat(reported!));
-        expect(history.map((event) => event.version)).toEqual(history.map((_, i) => i + 1));
-      } finally {
-        await h.close();
-      }
-    },
-  );
+  test.prop([fc.array(serviceOpArb, { maxLength: 25 }), fc.option(fc.constantFrom(20_000, 120_000), { nil: undefined }), retryArb], {
+    numRuns: SERVICE_RUNS,
+  })('folding history(id) gives get(id), heartbeat-only fields aside', async (ops, heartbeatTimeoutMs, retry) => {
+    const h = await memoryHarness({ stuckThresholdMs: 60_000, bootGraceMs: 0 });
+    try {
+      const id = 'd1';
+      await h.ledger.create({
+        callerId: 'c',
+        calleeId: 'x',
+        task: 't',
+        delegationId: id,
+        heartbeatTimeoutMs,
+        retry,
+        deadline: new Date(T0.getTime() + 600_000),
+      });
+      for (const op of ops) await perform(h, id, op);
+      const history = await h.ledger.history(id);
+      const folded = fold(history);
+      const reported = await h.ledger.get(id);
+      expect(folded).not.toBeNull();
+      expect(reported).not.toBeNull();
+      expect(withoutHeartbeat(folded!)).toEqual(withoutHeartbeat(reported!));
+      expect(history.map((event) => event.version)).toEqual(history.map((_, i) => i + 1));
+    } finally {
+      await h.close();
+    }
+  });
 });
