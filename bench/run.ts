@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
+import { claimSection } from './claims.js';
 import { cliSection } from './cli.js';
 import { heartbeatSection } from './heartbeats.js';
 import type { BenchContext } from './lib/context.js';
@@ -11,6 +12,7 @@ import { memorySection } from './memory.js';
 import { pgliteSection } from './pglite.js';
 import { sweepSection } from './sweep.js';
 import { transitionSection } from './transitions.js';
+import { waitForSection } from './wait-for.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -33,6 +35,8 @@ const sections: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   pglite: pgliteSection,
   memory: memorySection,
   cli: cliSection,
+  claims: claimSection,
+  waitfor: waitForSection,
 };
 
 await recreateDatabase();

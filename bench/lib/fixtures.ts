@@ -79,3 +79,20 @@ export function statusFixtureSql(f: StatusFixture): string[] {
 }
 
 export const statusFixtureIds = (f: StatusFixture): string[] => Array.from({ length: f.count }, (_, i) => `${f.prefix}${i + 1}`);
+
+/**
+ * Claim fixture: `count` queued rows addressed to one callee, each created a millisecond
+ * after the last (claims take the oldest first), with their created events.
+ */
+export type QueueFixture = { readonly prefix: string; readonly calleeId: string; readonly count: number };
+
+export function queueFixtureSql(f: QueueFixture): string[] {
+  return [
+    `INSERT INTO delegations (${COLUMNS})
+      SELECT '${f.prefix}' || i, 'caller-' || (i % 97), '${f.calleeId}', 'task ' || i, 'queued', 1, 1, NULL, NULL,
+        now() + interval '6 hours', NULL, NULL, NULL, NULL, NULL,
+        now() - interval '1 hour' + i * interval '1 millisecond', now() - interval '1 hour' + i * interval '1 millisecond'
+      FROM generate_series(1, ${f.count}) AS i`,
+    EVENTS.replace('$PREFIX', `'${f.prefix}%'`),
+  ];
+}
