@@ -98,9 +98,13 @@ function requeue(state: Delegation, command: RequeueDelegation, now: Date): Deci
   if (!(OPERATOR_REQUEUE_FROM as readonly Status[]).includes(state.status)) {
     return refuse('not_allowed', `${state.status} -> queued is not allowed: a retry starts from stuck (a running attempt retries by failing with retryable)`);
   }
-  if (command.reason !== 'stuck') return { kind: 'apply', events: [requeued(state, command.actor, now, 'operator', null, state.errorDetail)] };
-  // The sweeper's automatic retry: the deadline and the policy decide first.
-  if (now.getTime() > state.deadline.getTime()) return move(state, 'failed', 'failed', command.actor, now, { error: DEADLINE_EXCEEDED });
+  // The deadline is the whole budget: past it nothing runs again, the sweeper fails the delegation.
+  const pastDeadline = now.getTime() > state.deadline.getTime();
+  if (command.reason !== 'stuck') {
+    if (pastDeadline) return refuse('not_allowed', `the deadline passed at ${state.deadline.toISOString()}: a delegation past it is not retried`);
+    return { kind: 'apply', events: [requeued(state, command.actor, now, 'operator', null, state.errorDetail)] };
+  }
+  if (pastDeadline) return move(state, 'failed', 'failed', command.actor, now, { error: DEADLINE_EXCEEDED });
   if (!hasAttemptsLeft(state.retry, state.attempt)) {
     return move(state, 'failed', 'failed', command.actor, now, { error: retriesExhaustedDetail(state.attempt, state.errorDetail) });
   }

@@ -200,6 +200,15 @@ function describeRetries(given: Given): void {
       });
     });
 
+    it('refuses an operator\'s retry past the deadline: the deadline is the whole budget', async () => {
+      const h = await given();
+      await running(h, 'd1', { deadline: new Date(h.clock.now().getTime() + HOUR) });
+      await h.ledger.setStatus('d1', 'stuck');
+      h.clock.advance(HOUR + SECOND);
+      expect(await h.ledger.retry('d1')).toMatchObject({ outcome: 'refused', reason: 'not_allowed', delegation: { status: 'stuck', attempt: 1 } });
+      expect(await h.sweeper.sweep()).toMatchObject({ deadlineFailures: 1 });
+    });
+
     it('takes the policy given at create over the configured one, and none when given null', async () => {
       const h = await given({ retry: { maxAttempts: 5 } });
       expect((await create(h, 'default')).retry).toMatchObject({ maxAttempts: 5 });

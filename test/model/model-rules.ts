@@ -107,11 +107,12 @@ export function resume(m: LedgerModel, item: Item): Expected {
   return APPLIED;
 }
 
-/** The operator's retry: only a stuck delegation, available at once. */
+/** The operator's retry: only a stuck delegation whose deadline has not passed, available at once. */
 export function operatorRetry(m: LedgerModel, item: Item): Expected {
   if (item.status === 'queued') return UNCHANGED;
   if (isTerminal(item.status)) return refused('terminal');
   if (item.status !== 'stuck') return refused('not_allowed');
+  if (m.now > item.deadline) return refused('not_allowed');
   moveTo(m, item, 'queued', null, null);
   return APPLIED;
 }
