@@ -200,7 +200,7 @@ function describeRetries(given: Given): void {
       });
     });
 
-    it('refuses an operator\'s retry past the deadline: the deadline is the whole budget', async () => {
+    it("refuses an operator's retry past the deadline: the deadline is the whole budget", async () => {
       const h = await given();
       await running(h, 'd1', { deadline: new Date(h.clock.now().getTime() + HOUR) });
       await h.ledger.setStatus('d1', 'stuck');
