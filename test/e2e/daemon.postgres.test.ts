@@ -78,7 +78,7 @@ describe.concurrent('the daemon on PostgreSQL', () => {
       }
 
       const stats = await api(base, '/admin/stats', { token: TOKEN });
-      expect(stats.body).toEqual({ queued: 1, dispatched: 0, in_progress: 1, stuck: 1, completed: 1, failed: 0, cancelled: 0 });
+      expect(stats.body).toEqual({ queued: 1, dispatched: 0, in_progress: 1, input_required: 0, stuck: 1, completed: 1, failed: 0, cancelled: 0, rejected: 0 });
 
       const shown = await api(base, `/admin/delegations/${CASES.stuck}`, { token: TOKEN });
       expect(shown.status).toBe(200);
