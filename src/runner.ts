@@ -2,7 +2,7 @@ import type { Ledger } from './app/ledger-api.js';
 import type { Logger } from './app/ports.js';
 import { runDelegationWith } from './app/runner.js';
 import type { RunOptions, RunOutcome, RunTarget, RunWork } from './app/runner-api.js';
-import { DEFAULT_STUCK_THRESHOLD_MS } from './app/config.js';
+import { withMethods } from './app/create-options.js';
 import { durationMs, MAX_DURATION_MS, MAX_TIMER_MS, optionsObject, requireId } from './app/validation.js';
 import { createPinoLogger } from './adapters/logging/pino-logger.js';
 import { SystemClock } from './adapters/system/system-clock.js';
@@ -28,10 +28,14 @@ function defaultLogger(): Logger {
  */
 export async function runDelegation<T>(ledger: Ledger, target: RunTarget, work: RunWork<T>, options?: RunOptions): Promise<RunOutcome> {
   const given = optionsObject('options', options);
+  // Checked before the first beat starts the delegation: a bad option must not leave it started with no agent.
+  withMethods('clock', given.clock, ['now']);
+  withMethods('timers', given.timers, ['setTimeout', 'clearTimeout']);
+  withMethods('logger', given.logger, ['debug', 'info', 'warn', 'error', 'child']);
   const clock = given.clock ?? new SystemClock();
   return runDelegationWith(ledger, target, work, {
     intervalMs: durationMs('intervalMs', given.intervalMs, 1, MAX_TIMER_MS),
-    thresholdMs: durationMs('thresholdMs', given.thresholdMs, 1, MAX_DURATION_MS) ?? DEFAULT_STUCK_THRESHOLD_MS,
+    thresholdMs: durationMs('thresholdMs', given.thresholdMs, 1, MAX_DURATION_MS),
     clock,
     timers: given.timers ?? timersFor(clock),
     logger: given.logger ?? defaultLogger(),

@@ -38,7 +38,8 @@ export function validateCreateOptions(options: unknown): void {
   }
 }
 
-function withMethods(field: string, value: unknown, methods: readonly string[]): void {
+/** An object with these methods, or absent; otherwise InvalidInputError naming `field`. */
+export function withMethods(field: string, value: unknown, methods: readonly string[]): void {
   if (value === undefined) return;
   const target = value as Loose | null;
   if (typeof value !== 'object' || target === null || methods.some((name) => typeof target[name] !== 'function')) {

@@ -69,6 +69,8 @@ type HeartbeatAnswer =
 
 export type HeartbeatGoOn = HeartbeatAnswer & {
   readonly stop: false;
+  /** The silence the sweeper allows before it marks this delegation stuck: its own timeout or the ledger's threshold. */
+  readonly heartbeatTimeoutMs: number;
   readonly reason: null;
   readonly delegation: Delegation;
   readonly status: Status;
@@ -78,6 +80,8 @@ export type HeartbeatGoOn = HeartbeatAnswer & {
 
 export type HeartbeatStop = HeartbeatAnswer & {
   readonly stop: true;
+  /** Null only when there is no such delegation. */
+  readonly heartbeatTimeoutMs: number | null;
   readonly reason: StopReason;
   /** Null only when there is no such delegation (reason not_found). */
   readonly delegation: Delegation | null;

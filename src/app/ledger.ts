@@ -140,9 +140,9 @@ export class LedgerService implements Ledger {
     // what the column holds names no attempt there is: decided (refused), as setStatus does.
     if (attempt === undefined || attempt <= MAX_ATTEMPT) {
       const [touched] = await this.store.recordHeartbeats([{ delegationId: id, attempt, progress: progress ?? null }], now);
-      if (touched !== undefined) return goOn({ outcome: 'recorded', delegation: touched });
+      if (touched !== undefined) return goOn({ outcome: 'recorded', delegation: touched }, this.config.stuckThresholdMs);
     }
-    return answer(await this.execute(id, { type: 'Heartbeat', attempt, progress, actor: 'agent' }));
+    return answer(await this.execute(id, { type: 'Heartbeat', attempt, progress, actor: 'agent' }), this.config.stuckThresholdMs);
   }
 
   async heartbeatMany(delegationIds: readonly string[]): Promise<HeartbeatOutcome[]> {
@@ -157,7 +157,7 @@ export class LedgerService implements Ledger {
     // Only beats that start or recover a delegation (or are refused) need a decision each.
     for (const id of ids) {
       const delegation = byId.get(id);
-      outcomes.push(delegation ? goOn({ outcome: 'recorded', delegation }) : await this.heartbeat(id));
+      outcomes.push(delegation ? goOn({ outcome: 'recorded', delegation }, this.config.stuckThresholdMs) : await this.heartbeat(id));
     }
     return outcomes;
   }
@@ -234,25 +234,46 @@ export class LedgerService implements Ledger {
 }
 
 /** The agent goes on, told its budget. */
-function goOn(outcome: Outcome & { readonly delegation: Delegation }): HeartbeatOutcome {
+function goOn(outcome: Outcome & { readonly delegation: Delegation }, thresholdMs: number): HeartbeatOutcome {
   const { delegation } = outcome;
-  const budget = { stop: false, reason: null, delegation, status: delegation.status, deadline: delegation.deadline, attempt: delegation.attempt } as const;
+  // The silence the sweeper allows before it marks this delegation stuck: an agent paces its beats by it.
+  const heartbeatTimeoutMs = delegation.heartbeatTimeoutMs ?? thresholdMs;
+  const budget = {
+    stop: false,
+    reason: null,
+    heartbeatTimeoutMs,
+    delegation,
+    status: delegation.status,
+    deadline: delegation.deadline,
+    attempt: delegation.attempt,
+  } as const;
   if (outcome.outcome === 'applied') return { outcome: 'applied', event: outcome.event, ...budget };
   if (outcome.outcome === 'refused') return { outcome: 'refused', refusal: { reason: outcome.reason, message: outcome.message }, ...budget };
   return { outcome: outcome.outcome === 'recorded' ? 'recorded' : 'unchanged', ...budget };
 }
 
 /** A heartbeat's decision as the agent's control channel: go on, or stop and why. */
-function answer(outcome: Outcome): HeartbeatOutcome {
+function answer(outcome: Outcome, thresholdMs: number): HeartbeatOutcome {
   if (outcome.outcome === 'not_found') {
-    return { outcome: 'not_found', stop: true, reason: 'not_found', delegation: null, status: null, deadline: null, attempt: null };
+    return { outcome: 'not_found', stop: true, reason: 'not_found', heartbeatTimeoutMs: null, delegation: null, status: null, deadline: null, attempt: null };
   }
-  if (outcome.outcome !== 'refused') return goOn(outcome);
+  if (outcome.outcome !== 'refused') return goOn(outcome, thresholdMs);
   const { delegation } = outcome;
   const reason = stopReason(outcome.reason, delegation);
-  if (reason === null) return goOn(outcome);
+  if (reason === null) return goOn(outcome, thresholdMs);
   const refusal = { reason: outcome.reason, message: outcome.message };
-  return { outcome: 'refused', refusal, stop: true, reason, delegation, status: delegation.status, deadline: delegation.deadline, attempt: delegation.attempt };
+  const heartbeatTimeoutMs = delegation.heartbeatTimeoutMs ?? thresholdMs;
+  return {
+    outcome: 'refused',
+    refusal,
+    stop: true,
+    reason,
+    heartbeatTimeoutMs,
+    delegation,
+    status: delegation.status,
+    deadline: delegation.deadline,
+    attempt: delegation.attempt,
+  };
 }
 
 /** Refusals that end the agent's work; any other (none today) leaves it going on. */

@@ -32,9 +32,12 @@ export type RunOutcome =
   | { readonly status: 'stopped'; readonly reason: RunStopReason; readonly delegation: Delegation | null };
 
 export type RunOptions = {
-  /** Between beats; default a third of the delegation's heartbeatTimeoutMs, or of `thresholdMs`. */
+  /**
+   * Between beats; default a third of the silence the sweeper allows this delegation: its own
+   * heartbeatTimeoutMs, else `thresholdMs`, else the ledger's threshold as the first beat's answer tells it.
+   */
   readonly intervalMs?: number | undefined;
-  /** The stuck threshold the ledger applies to delegations without their own; default DEFAULT_STUCK_THRESHOLD_MS. */
+  /** The stuck threshold to pace by for delegations without their own; default the one the ledger answers with. */
   readonly thresholdMs?: number | undefined;
   /** What tells the deadline's time; default the system clock. */
   readonly clock?: Clock | undefined;
@@ -49,7 +52,7 @@ export type RunOptions = {
 /** What the runner needs, every default resolved. */
 export type RunSettings = {
   readonly intervalMs: number | undefined;
-  readonly thresholdMs: number;
+  readonly thresholdMs: number | undefined;
   readonly clock: Clock;
   readonly timers: Timers;
   readonly logger: Logger;

@@ -47,7 +47,8 @@ class Run {
     start: HeartbeatGoOn,
   ) {
     this.delegation = start.delegation;
-    const thresholdMs = start.delegation.heartbeatTimeoutMs ?? settings.thresholdMs;
+    // The answer names the threshold the sweeper applies (its own, or the ledger's configured one).
+    const thresholdMs = start.delegation.heartbeatTimeoutMs ?? settings.thresholdMs ?? start.heartbeatTimeoutMs;
     // Three beats per threshold: one lost or late beat never makes a live agent look stuck.
     this.intervalMs = settings.intervalMs ?? Math.min(Math.max(Math.floor(thresholdMs / 3), 1), MAX_TIMER_MS);
   }

@@ -86,6 +86,7 @@ function describeHeartbeatAnswer(given: Given): void {
         outcome: 'not_found',
         stop: true,
         reason: 'not_found',
+        heartbeatTimeoutMs: null,
         delegation: null,
         status: null,
         deadline: null,

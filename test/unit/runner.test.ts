@@ -129,6 +129,39 @@ describe('starting', () => {
     expect(await run).toMatchObject({ status: 'completed', result: 'done' });
   });
 
+  it("paces a delegation without its own timeout by the ledger's threshold, as the first beat tells it", async () => {
+    const s = await setup();
+    await s.ledger.create({ callerId: 'caller', calleeId: 'agent', task: 'summarise', delegationId: 'd1' });
+    const o = observed(s.ledger);
+    const work = deferred<string>();
+    const run = runDelegation(o.ledger, { delegationId: 'd1', attempt: 1 }, () => work.promise, options(s));
+    await s.clock.flush();
+    // The ledger's threshold is 30 s, not the library's 10 min default: a beat every 10 s, never stuck.
+    for (let i = 0; i < 9; i += 1) {
+      await s.clock.advanceAsync(INTERVAL / 2);
+      expect(await s.sweeper.sweep()).toMatchObject({ stuckMarked: 0 });
+    }
+    expect(o.beats).toHaveLength(5);
+    work.resolve('done');
+    expect(await run).toMatchObject({ status: 'completed' });
+  });
+
+  it('refuses a clock, timers or logger without their methods before it starts anything', async () => {
+    const s = await setup();
+    await s.ledger.create({ callerId: 'caller', calleeId: 'agent', task: 'summarise', delegationId: 'd1' });
+    for (const [field, bad] of [
+      ['clock', { clock: {} }],
+      ['timers', { timers: { setTimeout: () => ({ id: 1 }) } }],
+      ['logger', { logger: {} }],
+    ] as const) {
+      await expect(runDelegation(s.ledger, { delegationId: 'd1', attempt: 1 }, async () => 'x', bad as unknown as RunOptions)).rejects.toMatchObject({
+        name: 'InvalidInputError',
+        field,
+      });
+    }
+    expect((await s.ledger.get('d1'))?.status).toBe('queued');
+  });
+
   it('runs nothing when the first beat says stop, and says why', async () => {
     const s = await setup();
     await dispatched(s);
