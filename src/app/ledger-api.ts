@@ -90,6 +90,9 @@ export type HeartbeatStop = HeartbeatAnswer & {
   readonly attempt: number | null;
 };
 
+/** One beat of a batch: an id alone (taken as the current attempt's), or with the attempt it comes from. */
+export type HeartbeatTarget = string | { readonly delegationId: string; readonly attempt?: number | undefined };
+
 export type ClaimOptions = {
   readonly calleeId: string;
   /** How many at most; default 1, at most MAX_CLAIM_LIMIT. */
@@ -130,7 +133,8 @@ export interface Ledger {
   create(input: CreateInput): Promise<Delegation>;
   setStatus(delegationId: string, status: Status, options?: SetStatusOptions): Promise<TransitionOutcome>;
   heartbeat(delegationId: string, options?: HeartbeatOptions): Promise<HeartbeatOutcome>;
-  heartbeatMany(delegationIds: readonly string[]): Promise<HeartbeatOutcome[]>;
+  /** Many beats in one write, each answered as heartbeat() would; an entry that names its attempt is fenced. */
+  heartbeatMany(beats: readonly HeartbeatTarget[]): Promise<HeartbeatOutcome[]>;
   retry(delegationId: string, options?: { actor?: string }): Promise<TransitionOutcome>;
   /** Moves up to `limit` queued delegations for `calleeId` to dispatched, oldest first, atomically. */
   claim(options: ClaimOptions): Promise<Delegation[]>;

@@ -23,6 +23,7 @@ import type {
   CreateInput,
   HeartbeatOptions,
   HeartbeatOutcome,
+  HeartbeatTarget,
   Ledger,
   ListOptions,
   SetStatusOptions,
@@ -34,7 +35,7 @@ import type {
 } from './ledger-api.js';
 import type { Clock, DelegationStore, Logger, RandomSource } from './ports.js';
 import { TOKENS } from './tokens.js';
-import { boundedInteger, detailText, idList, MAX_ATTEMPT, optionsObject, positiveInteger, progressValue, requireId, requireStatus } from './validation.js';
+import { boundedInteger, detailText, MAX_ATTEMPT, optionsObject, positiveInteger, progressValue, requireId, requireStatus } from './validation.js';
 
 // Each lost race means a competitor appended an event, and a stream only moves
 // forward a handful of times per attempt; hitting this bound means a livelock.
@@ -145,19 +146,22 @@ export class LedgerService implements Ledger {
     return answer(await this.execute(id, { type: 'Heartbeat', attempt, progress, actor: 'agent' }), this.config.stuckThresholdMs);
   }
 
-  async heartbeatMany(delegationIds: readonly string[]): Promise<HeartbeatOutcome[]> {
-    const ids = idList('delegationIds', delegationIds, MAX_HEARTBEAT_BATCH);
+  async heartbeatMany(beats: readonly HeartbeatTarget[]): Promise<HeartbeatOutcome[]> {
+    const targets = heartbeatTargets(beats);
     const now = await this.clock.now();
+    // An attempt past what the column holds names no attempt there is: decided (refused) below, never written.
+    const writable = targets.filter((t) => t.attempt === undefined || t.attempt <= MAX_ATTEMPT);
     const touched = await this.store.recordHeartbeats(
-      ids.map((delegationId) => ({ delegationId, progress: null })),
+      writable.map(({ delegationId, attempt }) => ({ delegationId, attempt, progress: null })),
       now,
     );
     const byId = new Map(touched.map((d) => [d.delegationId, d]));
     const outcomes: HeartbeatOutcome[] = [];
-    // Only beats that start or recover a delegation (or are refused) need a decision each.
-    for (const id of ids) {
-      const delegation = byId.get(id);
-      outcomes.push(delegation ? goOn({ outcome: 'recorded', delegation }, this.config.stuckThresholdMs) : await this.heartbeat(id));
+    // Only beats that start or recover a delegation (or are refused, a superseded attempt's) need a decision each.
+    for (const { delegationId, attempt } of targets) {
+      const delegation = byId.get(delegationId);
+      const recorded = delegation !== undefined && (attempt === undefined || attempt === delegation.attempt);
+      outcomes.push(recorded ? goOn({ outcome: 'recorded', delegation }, this.config.stuckThresholdMs) : await this.heartbeat(delegationId, { attempt }));
     }
     return outcomes;
   }
@@ -289,6 +293,17 @@ function stopReason(refusal: RefusalReason, delegation: Delegation): StopReason 
     default:
       return null;
   }
+}
+
+/** A batch of beats: ids (unfenced) or { delegationId, attempt } (fenced), at most MAX_HEARTBEAT_BATCH. */
+function heartbeatTargets(beats: readonly HeartbeatTarget[]): { delegationId: string; attempt: number | undefined }[] {
+  if (!Array.isArray(beats)) throw new InvalidInputError('delegationIds', 'must be an array of ids or { delegationId, attempt } entries');
+  if (beats.length > MAX_HEARTBEAT_BATCH) throw new InvalidInputError('delegationIds', `must hold at most ${MAX_HEARTBEAT_BATCH} ids`);
+  return beats.map((beat: unknown) => {
+    if (typeof beat === 'string') return { delegationId: requireId('delegationIds', beat), attempt: undefined };
+    const { delegationId, attempt } = optionsObject('delegationIds', beat as { delegationId?: unknown; attempt?: unknown });
+    return { delegationId: requireId('delegationId', delegationId), attempt: positiveInteger('attempt', attempt) };
+  });
 }
 
 export function statusesOf(filter: StatusFilter): readonly Status[] {

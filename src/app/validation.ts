@@ -93,10 +93,3 @@ export function optionalBoolean(field: string, value: unknown): boolean | undefi
   if (value === undefined || typeof value === 'boolean') return value;
   throw new InvalidInputError(field, 'must be true or false');
 }
-
-/** An array of ids, each valid, at most `max` of them. */
-export function idList(field: string, value: unknown, max: number): string[] {
-  if (!Array.isArray(value)) throw new InvalidInputError(field, 'must be an array of ids');
-  if (value.length > max) throw new InvalidInputError(field, `must hold at most ${max} ids`);
-  return value.map((id: unknown) => requireId(field, id));
-}

@@ -103,6 +103,26 @@ function describeHeartbeatAnswer(given: Given): void {
       expect(await h.ledger.heartbeat('d1', { attempt: 2 })).toMatchObject({ outcome: 'applied', stop: false, status: 'in_progress', attempt: 2 });
     });
 
+    it('fences a batch of beats that name their attempts: the superseded one is told to stop, the current one recorded', async () => {
+      const h = await given({ retry: RETRY });
+      await running(h, 'old');
+      await h.ledger.setStatus('old', 'failed', { retryable: true });
+      h.clock.advance(RETRY.initialDelayMs);
+      await running(h, 'current');
+      const [superseded, current, unfenced] = await h.ledger.heartbeatMany([
+        { delegationId: 'old', attempt: 1 },
+        { delegationId: 'current', attempt: 1 },
+        'current',
+      ]);
+      expect(superseded).toMatchObject({ stop: true, reason: 'superseded', attempt: 2, status: 'queued' });
+      expect(current).toMatchObject({ outcome: 'recorded', stop: false, attempt: 1 });
+      expect(unfenced).toMatchObject({ outcome: 'recorded', stop: false });
+      // The superseded beat started nothing: attempt 2 waits for its own agent.
+      expect(await h.ledger.get('old')).toMatchObject({ status: 'queued', attempt: 2 });
+      await expect(h.ledger.heartbeatMany([{ delegationId: 'current', attempt: 0 }])).rejects.toMatchObject({ name: 'InvalidInputError', field: 'attempt' });
+      await expect(h.ledger.heartbeatMany([7 as never])).rejects.toMatchObject({ name: 'InvalidInputError', field: 'delegationIds' });
+    });
+
     it('lets an agent waiting for input beat without changing anything', async () => {
       const h = await given();
       await running(h, 'd1');
