@@ -143,7 +143,12 @@ export class LedgerService implements Ledger {
       const [touched] = await this.store.recordHeartbeats([{ delegationId: id, attempt, progress: progress ?? null }], now);
       if (touched !== undefined) return goOn({ outcome: 'recorded', delegation: touched }, this.config.stuckThresholdMs);
     }
-    return answer(await this.execute(id, { type: 'Heartbeat', attempt, progress, actor: 'agent' }), this.config.stuckThresholdMs);
+    return this.decideBeat(id, attempt, progress);
+  }
+
+  /** A beat the fast path did not record (it starts, recovers or is refused): decided on fresh state. */
+  private async decideBeat(delegationId: string, attempt: number | undefined, progress: number | undefined): Promise<HeartbeatOutcome> {
+    return answer(await this.execute(delegationId, { type: 'Heartbeat', attempt, progress, actor: 'agent' }), this.config.stuckThresholdMs);
   }
 
   async heartbeatMany(beats: readonly HeartbeatTarget[]): Promise<HeartbeatOutcome[]> {
@@ -161,7 +166,10 @@ export class LedgerService implements Ledger {
     for (const { delegationId, attempt } of targets) {
       const delegation = byId.get(delegationId);
       const recorded = delegation !== undefined && (attempt === undefined || attempt === delegation.attempt);
-      outcomes.push(recorded ? goOn({ outcome: 'recorded', delegation }, this.config.stuckThresholdMs) : await this.heartbeat(delegationId, { attempt }));
+      // Not recorded by the batch's write: decided at once, without writing the same beat again.
+      outcomes.push(
+        recorded ? goOn({ outcome: 'recorded', delegation }, this.config.stuckThresholdMs) : await this.decideBeat(delegationId, attempt, undefined),
+      );
     }
     return outcomes;
   }

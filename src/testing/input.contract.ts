@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidInputError, STATUSES } from '../domain/index.js';
 import type { CreateInput } from '../app/ledger-api.js';
 import type { LedgerHarness, LedgerHarnessFactory } from './harness.js';
+import { givenHarnesses } from './given.js';
 
 const LIMIT = 4096;
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
@@ -29,18 +30,7 @@ const ZEROS = Object.fromEntries(STATUSES.map((status) => [status, 0]));
 /** Bad input at the ledger's boundary, on every store: typed refusals, nothing half-written, nothing executed. */
 export function describeInputContract(name: string, factory: LedgerHarnessFactory): void {
   describe(`Ledger input contract: ${name}`, () => {
-    const opened: LedgerHarness[] = [];
-    const given = async () => {
-      const h = await factory({ bootGraceMs: 0 });
-      opened.push(h);
-      return h;
-    };
-    afterEach(async () => {
-      for (const h of opened.splice(0)) {
-        await expectTablesIntact(h);
-        await h.close();
-      }
-    });
+    const given = givenHarnesses(factory, { bootGraceMs: 0 }, expectTablesIntact);
 
     describeDetails(given);
     describeRefusals(given);

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DelegationExistsError, InvalidInputError, STATUSES, type Status } from '../domain/index.js';
-import type { HarnessOptions, LedgerHarness, LedgerHarnessFactory } from './harness.js';
+import type { LedgerHarness, LedgerHarnessFactory } from './harness.js';
+import { givenHarnesses, type Given } from './given.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -10,18 +11,7 @@ const THRESHOLD = 10 * MINUTE;
 /** The Ledger and Sweeper as a host drives them, through the composition root, on every store. */
 export function describeLedgerContract(name: string, factory: LedgerHarnessFactory): void {
   describe(`Ledger contract: ${name}`, () => {
-    const opened: LedgerHarness[] = [];
-    const given = async (options: HarnessOptions = {}) => {
-      const h = await factory({ stuckThresholdMs: THRESHOLD, bootGraceMs: 0, ...options });
-      opened.push(h);
-      return h;
-    };
-    afterEach(async () => {
-      for (const h of opened.splice(0)) {
-        expect((await h.verify()).mismatches).toEqual([]);
-        await h.close();
-      }
-    });
+    const given = givenHarnesses(factory, { stuckThresholdMs: THRESHOLD, bootGraceMs: 0 });
 
     describeCreate(given);
     describeTransitions(given);
@@ -31,8 +21,6 @@ export function describeLedgerContract(name: string, factory: LedgerHarnessFacto
     describeSweeps(given);
   });
 }
-
-type Given = (options?: HarnessOptions) => Promise<LedgerHarness>;
 
 const create = (h: LedgerHarness, delegationId = 'd1', extra: { idempotencyKey?: string; callerId?: string; deadline?: Date } = {}) =>
   h.ledger.create({ callerId: 'caller', calleeId: 'agent', task: 'summarise the report', delegationId, ...extra });

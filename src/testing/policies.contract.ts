@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidInputError, type RetryPolicy } from '../domain/index.js';
-import type { HarnessOptions, LedgerHarness, LedgerHarnessFactory } from './harness.js';
+import type { LedgerHarness, LedgerHarnessFactory } from './harness.js';
+import { givenHarnesses, type Given } from './given.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -16,26 +17,13 @@ const RETRY: RetryPolicy = {
   requeueStuckAfterMs: 5 * MINUTE,
 };
 
-type Given = (options?: HarnessOptions) => Promise<LedgerHarness>;
-
 /**
  * The agent's and the caller's side (the heartbeat answer, claims) and the policies (retries,
  * grace only after an outage, input_required and rejected), as a host drives them, on every store.
  */
 export function describePolicyContract(name: string, factory: LedgerHarnessFactory): void {
   describe(`Policy contract: ${name}`, () => {
-    const opened: LedgerHarness[] = [];
-    const given: Given = async (options = {}) => {
-      const h = await factory({ stuckThresholdMs: THRESHOLD, bootGraceMs: 0, ...options });
-      opened.push(h);
-      return h;
-    };
-    afterEach(async () => {
-      for (const h of opened.splice(0)) {
-        expect((await h.verify()).mismatches).toEqual([]);
-        await h.close();
-      }
-    });
+    const given = givenHarnesses(factory, { stuckThresholdMs: THRESHOLD, bootGraceMs: 0 });
 
     describeHeartbeatAnswer(given);
     describeClaims(given);

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreClosedError } from '../app/subscriptions-api.js';
 import { DelegationNotFoundError, WaitTimeoutError, type Delegation } from '../domain/index.js';
 import { recordingLogger, type LogLine } from './fixtures.js';
-import type { HarnessOptions, LedgerHarness, LedgerHarnessFactory } from './harness.js';
+import type { LedgerHarness, LedgerHarnessFactory } from './harness.js';
+import { givenHarnesses, noCheck, type Given } from './given.js';
 
 const SECOND = 1000;
 
@@ -13,15 +14,7 @@ const SECOND = 1000;
  */
 export function describeWaitForContract(name: string, factory: LedgerHarnessFactory): void {
   describe(`waitFor contract: ${name}`, () => {
-    const opened: LedgerHarness[] = [];
-    const given = async (options: HarnessOptions = {}) => {
-      const h = await factory({ bootGraceMs: 0, ...options });
-      opened.push(h);
-      return h;
-    };
-    afterEach(async () => {
-      for (const h of opened.splice(0)) await h.close();
-    });
+    const given = givenHarnesses(factory, { bootGraceMs: 0 }, noCheck);
 
     describeArrival(given);
     describeGivingUp(given);
@@ -30,8 +23,6 @@ export function describeWaitForContract(name: string, factory: LedgerHarnessFact
     describeClosing(factory);
   });
 }
-
-type Given = (options?: HarnessOptions) => Promise<LedgerHarness>;
 
 async function running(h: LedgerHarness, id = 'd1'): Promise<void> {
   await h.ledger.create({ callerId: 'caller', calleeId: 'agent', task: 'summarise the report', delegationId: id });
