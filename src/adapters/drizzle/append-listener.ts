@@ -66,7 +66,10 @@ export class AppendListener {
 
   private lost(error: unknown): void {
     this.session = null;
-    if (error instanceof NotificationsUnavailableError) return this.giveUp(error);
+    if (error instanceof NotificationsUnavailableError) {
+      this.giveUp(error);
+      return;
+    }
     if (this.users === 0) return;
     this.failures += 1;
     const delay = Math.min(FIRST_RECONNECT_MS * 2 ** (this.failures - 1), MAX_RECONNECT_MS);
