@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:fs';
 import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,7 @@ export type PgBouncerOptions = {
 
 /** The pgbouncer binary: PGBOUNCER_BIN, else the first on PATH or in sbin; undefined when none is installed. */
 export async function findPgBouncer(): Promise<string | undefined> {
-  if (process.env.PGBOUNCER_BIN) return process.env.PGBOUNCER_BIN;
+  if (process.env.PGBOUNCER_BIN) return (await executable(process.env.PGBOUNCER_BIN)) ? process.env.PGBOUNCER_BIN : undefined;
   for (const dir of SEARCHED) {
     if (dir === '') continue;
     const candidate = join(dir, 'pgbouncer');
@@ -39,6 +40,12 @@ export async function findPgBouncer(): Promise<string | undefined> {
   }
   return undefined;
 }
+
+const executable = (path: string) =>
+  access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 
 /** Starts PgBouncer on a free local port; as root it runs as `postgres` (it refuses root). */
 export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncer> {
@@ -114,6 +121,8 @@ default_pool_size = ${options.poolSize ?? 20}
 max_client_conn = 500
 ignore_startup_parameters = extra_float_digits, statement_timeout, lock_timeout, options
 server_login_retry = 1
+log_connections = 0
+log_disconnections = 0
 `;
 }
 
@@ -125,8 +134,9 @@ function listening(child: ChildProcess, port: number): Promise<void> {
       child.kill('SIGKILL');
       reject(new Error(`pgbouncer did not listen on ${port} within ${STARTUP_LIMIT_MS} ms:\n${said}`));
     }, STARTUP_LIMIT_MS);
+    // Read to the end (a full pipe would stall PgBouncer); only the last lines are kept, for an error.
     child.stderr?.on('data', (chunk: Buffer) => {
-      said += chunk.toString();
+      said = (said + chunk.toString()).slice(-4_000);
       if (said.includes(`listening on 127.0.0.1:${port}`)) {
         clearTimeout(timer);
         resolve();
@@ -135,6 +145,10 @@ function listening(child: ChildProcess, port: number): Promise<void> {
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`pgbouncer exited (${code}) before listening:\n${said}`));
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`pgbouncer did not start: ${error.message}`, { cause: error }));
     });
   });
 }
