@@ -68,8 +68,11 @@ export function postgresNotifications(pool: pg.Pool, schema: string = DEFAULT_SC
       try {
         return await listenOn(pool, channel, onNotify, onLost);
       } catch (error) {
-        if (error instanceof NotificationsUnavailableError) unavailable = true;
-        throw error;
+        if (!(error instanceof NotificationsUnavailableError)) throw error;
+        // Two sessions may have found out at once: only one of them is the first.
+        const first = !unavailable;
+        unavailable = true;
+        throw new NotificationsUnavailableError(first);
       }
     },
   };
