@@ -95,6 +95,9 @@ describe.skipIf(await skipPgBouncer())('through PgBouncer in transaction mode', 
     const noop = () => undefined;
     await expect(pooled.listen(noop, noop)).rejects.toMatchObject({ name: 'NotificationsUnavailableError', firstTime: true });
     await expect(pooled.listen(noop, noop)).rejects.toEqual(new NotificationsUnavailableError(false));
+    const together = postgresNotifications(pool(viaBouncer()));
+    const found = await Promise.allSettled([together.listen(noop, noop), together.listen(noop, noop)]);
+    expect(found.map((outcome) => outcome.status === 'rejected' && (outcome.reason as NotificationsUnavailableError).firstTime).sort()).toEqual([false, true]);
 
     const direct = postgresNotifications(pool(database().url));
     let woken = 0;
