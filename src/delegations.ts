@@ -11,6 +11,7 @@ import type { VerifyReport } from './app/verify.js';
 import { memoryModule } from './adapters/memory/memory-module.js';
 import { connectPostgres, openPglite } from './adapters/drizzle/connections.js';
 import { drizzleModule } from './adapters/drizzle/drizzle-module.js';
+import type { PreparedStatementsOption } from './adapters/drizzle/pooler.js';
 import { ConfigurationError } from './domain/index.js';
 import { createPinoLogger } from './adapters/logging/pino-logger.js';
 import { poolTimeouts } from './adapters/drizzle/timeouts.js';
@@ -37,8 +38,11 @@ type DatabaseOptions = CommonOptions & {
   readonly sweepBatchSize?: number | undefined;
   /** The PostgreSQL schema that holds the tables (default public; created by the migrations when missing). */
   readonly schema?: string | undefined;
-  /** Named prepared statements (default true); false behind a pooler in transaction mode (PgBouncer before 1.21). */
-  readonly preparedStatements?: boolean | undefined;
+  /**
+   * Named prepared statements: true, false (needed behind a pooler in transaction mode before
+   * PgBouncer 1.21), or 'auto' (the default): on, unless the connection turns out to go through a pooler.
+   */
+  readonly preparedStatements?: PreparedStatementsOption | undefined;
 };
 
 /** A PostgreSQL server: a connection string, or a host's own pg.Pool (left open by close()). */

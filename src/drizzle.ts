@@ -14,3 +14,4 @@ export { migrate, type MigrateTarget } from './migrate.js';
 export { DrizzleDelegationStore, type DrizzleStoreOptions } from './adapters/drizzle/drizzle-store.js';
 export { DatabaseClock } from './adapters/drizzle/database-clock.js';
 export type { DrizzleDb } from './adapters/drizzle/db.js';
+export { PoolerProbe, type PreparedStatementsOption, type PreparedSwitch } from './adapters/drizzle/pooler.js';

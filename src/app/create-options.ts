@@ -27,7 +27,9 @@ export function validateCreateOptions(options: unknown): void {
   }
   if (given.store === 'memory') return;
   optionalBoolean('migrate', given.migrate);
-  optionalBoolean('preparedStatements', given.preparedStatements);
+  if (![undefined, true, false, 'auto'].includes(given.preparedStatements as never)) {
+    throw new InvalidInputError('preparedStatements', "must be true, false or 'auto'");
+  }
   boundedInteger('sweepBatchSize', given.sweepBatchSize, MAX_SWEEP_BATCH_SIZE);
   if (given.store === 'pglite') return void optionalPath('dataDir', given.dataDir);
   optionalPath('connectionString', given.connectionString);

@@ -19,6 +19,7 @@ describe('database settings from the environment', () => {
       preparedStatements: undefined,
     });
     expect(databaseOptionsFromEnv({ DELEGATIONS_PREPARED_STATEMENTS: 'ON' }).preparedStatements).toBe(true);
+    expect(databaseOptionsFromEnv({ DELEGATIONS_PREPARED_STATEMENTS: 'Auto' }).preparedStatements).toBe('auto');
   });
 
   it.each([

@@ -34,6 +34,14 @@ describe('database failures as typed errors', () => {
     expect(text).not.toContain('UPDATE');
   });
 
+  it('names the startup parameter a pooler refuses, and the fix, but no other server message', () => {
+    const refused = toDatabaseError(serverError('08P01', 'unsupported startup parameter: statement_timeout'));
+    expect(refused).toBeInstanceOf(DatabaseUnavailableError);
+    expect((refused as Error).message).toContain('refuses the startup parameter statement_timeout');
+    expect((refused as Error).message).toContain('ignore_startup_parameters');
+    expect((toDatabaseError(serverError('08P01')) as Error).message).toBe('the database connection failed (SQLSTATE 08P01)');
+  });
+
   it('keeps the SQLSTATE and the system code', () => {
     expect(toDatabaseError(failedQuery(serverError('57014')))).toMatchObject({ sqlState: '57014', code: '57014' });
     expect(toDatabaseError(failedQuery(systemError('ECONNREFUSED')))).toMatchObject({ sqlState: undefined, code: 'ECONNREFUSED' });

@@ -84,12 +84,19 @@ export type PostgresConnection = {
   exec(text: string): Promise<Row[]>;
 };
 
-/** This file's database, migrated, with one pool for the whole file; emptied between cases with reset(). */
-export function usePostgresConnection(label: string, poolSize = 4): () => PostgresConnection {
+/**
+ * This file's database, migrated, with one pool for the whole file; emptied between cases with reset().
+ * `route` changes how it is reached (e.g. through a pooler: test/support/pgbouncer.ts).
+ */
+export function usePostgresConnection(
+  label: string,
+  poolSize = 4,
+  route: (database: TestDatabase) => TestDatabase = (database) => database,
+): () => PostgresConnection {
   let connection: PostgresConnection | undefined;
   let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    const database = await createTestDatabase(label);
+    const database = route(await createTestDatabase(label));
     const opened = await connectPostgres({ connectionString: database.url, poolSize, migrate: true }).catch(async (error) => {
       await database.drop();
       throw error;
@@ -103,7 +110,7 @@ export function usePostgresConnection(label: string, poolSize = 4): () => Postgr
       database,
       db,
       pool,
-      shared: { db, notifications: opened.notifications, close: async () => undefined },
+      shared: { db, notifications: opened.notifications, pooler: opened.pooler, close: async () => undefined },
       reset: async () => void (await pool.query(RESET_TABLES)),
       exec: (text) => query(db, sql.raw(text)),
     };

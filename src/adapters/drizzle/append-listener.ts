@@ -1,6 +1,6 @@
 import type { ChangeSignal } from '../../app/change-signal.js';
 import type { Logger } from '../../app/ports.js';
-import type { DatabaseNotifications } from './notifications.js';
+import { NotificationsUnavailableError, type DatabaseNotifications } from './notifications.js';
 
 const FIRST_RECONNECT_MS = 100;
 const MAX_RECONNECT_MS = 5_000;
@@ -9,7 +9,8 @@ const MAX_RECONNECT_MS = 5_000;
  * Keeps one listening session open while at least one subscription runs, turning
  * notifications into the in-process signal. A lost session is reopened with
  * backoff; meanwhile subscribers poll. After a reconnect the signal fires once,
- * since events may have been appended while nobody was listening.
+ * since events may have been appended while nobody was listening. Where LISTEN cannot
+ * work (a pooler in transaction mode), it stops trying, says so once, and subscribers poll.
  */
 export class AppendListener {
   private users = 0;
@@ -17,6 +18,7 @@ export class AppendListener {
   private opening: Promise<void> | null = null;
   private retry: NodeJS.Timeout | null = null;
   private failures = 0;
+  private unavailable = false;
 
   constructor(
     private readonly notifications: DatabaseNotifications,
@@ -26,7 +28,7 @@ export class AppendListener {
 
   acquire(): void {
     this.users += 1;
-    if (this.users === 1 && this.session === null && this.opening === null) this.open();
+    if (this.users === 1 && !this.unavailable && this.session === null && this.opening === null) this.open();
   }
 
   async release(): Promise<void> {
@@ -64,6 +66,10 @@ export class AppendListener {
 
   private lost(error: unknown): void {
     this.session = null;
+    if (error instanceof NotificationsUnavailableError) {
+      this.giveUp(error);
+      return;
+    }
     if (this.users === 0) return;
     this.failures += 1;
     const delay = Math.min(FIRST_RECONNECT_MS * 2 ** (this.failures - 1), MAX_RECONNECT_MS);
@@ -72,5 +78,11 @@ export class AppendListener {
       this.retry = null;
       if (this.users > 0) this.open();
     }, delay);
+  }
+
+  private giveUp(error: NotificationsUnavailableError): void {
+    this.unavailable = true;
+    if (!error.firstTime) return;
+    this.logger.warn({ err: error }, 'subscription wake-ups unavailable: LISTEN does not work through this connection pooler; subscriptions and waiters poll');
   }
 }

@@ -6,6 +6,7 @@ import { ConfigurationError } from '../../domain/index.js';
 import type { DrizzleDb } from './db.js';
 import { migratePglite, migratePostgres } from './migrate.js';
 import { lockDataDir } from './pglite-lock.js';
+import { PoolerProbe } from './pooler.js';
 import { postgresNotifications, type DatabaseNotifications } from './notifications.js';
 import { ledgerTables, type LedgerTables } from './schema/tables.js';
 import { poolTimeouts, type TimeoutOptions } from './timeouts.js';
@@ -16,6 +17,8 @@ export type Connection = {
   readonly tables?: LedgerTables | undefined;
   /** Subscription wake-ups across processes (PostgreSQL); without them other processes' subscribers poll. */
   readonly notifications?: DatabaseNotifications | undefined;
+  /** Whether a pooler stands between the pool and the server (PostgreSQL); decides 'auto' prepared statements. */
+  readonly pooler?: PoolerProbe | undefined;
   /** Ends what this connection owns; a pool the host passed in stays open. */
   close(): Promise<void>;
 };
@@ -48,8 +51,13 @@ export async function connectPostgres(options: PostgresConnectionOptions): Promi
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
   }
+  const pooler = new PoolerProbe(pool);
   try {
-    if (options.migrate ?? true) await migratePostgres(pool, { schema: tables.schema });
+    if (options.migrate ?? true) {
+      await migratePostgres(pool, { schema: tables.schema });
+      // The server answers now: ask before the first statement needs to know.
+      await pooler.pooled();
+    }
   } catch (error) {
     if (owned) await pool.end();
     throw error;
@@ -57,6 +65,7 @@ export async function connectPostgres(options: PostgresConnectionOptions): Promi
   return {
     pool,
     tables,
+    pooler,
     db: drizzlePg(pool, { schema: relational(tables) }) as unknown as DrizzleDb,
     notifications: postgresNotifications(pool, tables.schema),
     // Once: a second close (the store's, then the host's) must not fail on an ended pool.

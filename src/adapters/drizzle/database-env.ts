@@ -11,7 +11,7 @@ export type DatabaseEnvOptions = {
   readonly schema?: string | undefined;
   readonly statementTimeoutMs?: number | undefined;
   readonly connectTimeoutMs?: number | undefined;
-  readonly preparedStatements?: boolean | undefined;
+  readonly preparedStatements?: boolean | 'auto' | undefined;
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -26,7 +26,7 @@ export function databaseOptionsFromEnv(env: Env): DatabaseEnvOptions {
     schema: named(env, ENV_SCHEMA, (raw) => checkSchemaName(raw)),
     statementTimeoutMs: named(env, ENV_STATEMENT_TIMEOUT, milliseconds),
     connectTimeoutMs: named(env, ENV_CONNECT_TIMEOUT, milliseconds),
-    preparedStatements: named(env, ENV_PREPARED_STATEMENTS, onOff),
+    preparedStatements: named(env, ENV_PREPARED_STATEMENTS, onOffAuto),
   };
 }
 
@@ -48,9 +48,10 @@ function milliseconds(raw: string): number {
   return Number(raw);
 }
 
-function onOff(raw: string): boolean {
+function onOffAuto(raw: string): boolean | 'auto' {
   const value = raw.toLowerCase();
   if (value === 'on' || value === 'true' || value === '1') return true;
   if (value === 'off' || value === 'false' || value === '0') return false;
-  throw new Error('must be on or off');
+  if (value === 'auto') return 'auto';
+  throw new Error('must be on, off or auto');
 }

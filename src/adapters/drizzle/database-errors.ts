@@ -72,9 +72,19 @@ export async function guarded<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+// PgBouncer's refusal names only the parameter (never a value): safe to repeat, and the fix.
+const POOLER_REFUSAL = /^unsupported startup parameter: ([a-z_]+)$/;
+
 function translate(error: unknown): DatabaseError | null {
   if (typeof error !== 'object' || error === null) return null;
   const code = (error as { code?: unknown }).code;
+  const refused = POOLER_REFUSAL.exec(error instanceof Error ? error.message : '');
+  if (code === '08P01' && refused !== null) {
+    return new DatabaseUnavailableError(
+      code,
+      `the connection pooler refuses the startup parameter ${refused[1]} (SQLSTATE 08P01): add statement_timeout, lock_timeout to its ignore_startup_parameters`,
+    );
+  }
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return bySqlState(code, error as { constraint?: unknown });
   if (typeof code === 'string' && UNAVAILABLE_ERRNO.has(code)) {
     return new DatabaseUnavailableError(undefined, `the database cannot be reached (${code})`, code);

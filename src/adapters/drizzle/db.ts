@@ -3,6 +3,7 @@ import type { SQLWrapper } from 'drizzle-orm';
 import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { guarded } from './database-errors.js';
+import type { PreparedSwitch } from './pooler.js';
 import type * as schema from './schema/index.js';
 
 /** The one database type both drivers share (node-postgres and PGlite). */
@@ -27,16 +28,26 @@ const dialect = new PgDialect();
  * server 0.55 ms a call, more than running it. drizzle names only its query
  * builder's statements, so these go to the node-postgres pool behind the handle
  * (`$client`, drizzle's public handle on its driver). Unnamed when `prepared` is
- * false (a pooler in transaction mode) and on PGlite, which has no use for names.
+ * false (a pooler in transaction mode), or decides so once detected, and on PGlite,
+ * which has no use for names.
  */
-export function statementRunner(db: DrizzleDb, prepared: boolean): StatementRunner {
+export function statementRunner(db: DrizzleDb, prepared: PreparedSwitch): StatementRunner {
   const client = (db as { $client?: unknown }).$client;
-  if (!prepared || !(client instanceof pg.Pool)) return (statement) => query(db, statement);
+  const unnamed: StatementRunner = (statement) => query(db, statement);
+  if (prepared === false || !(client instanceof pg.Pool)) return unnamed;
   const pool = client;
-  return (statement) => {
+  const named: StatementRunner = (statement) => {
     const built = dialect.sqlToQuery(statement.getSQL());
     return guarded(async () => (await pool.query({ name: statementName(built.sql), text: built.sql, values: built.params, types: RAW_TIMES })).rows);
   };
+  if (prepared === true) return named;
+  return (statement) => decide(prepared, (on) => (on ? named : unnamed)(statement));
+}
+
+/** Runs `then` with the switch's value; no extra turn of the event loop once it is known. */
+function decide<T>(prepared: () => boolean | Promise<boolean>, then: (on: boolean) => Promise<T>): Promise<T> {
+  const on = prepared();
+  return typeof on === 'boolean' ? then(on) : guarded(() => on).then(then);
 }
 
 // Timestamps as the server's text, as drizzle's own queries receive them: the rows' mapping
@@ -56,9 +67,13 @@ type Preparable<R> = {
 };
 
 /** A query-builder read, prepared once under a name of its text (or left unnamed); failures come back typed. */
-export function preparedRead<R>(builder: Preparable<R>, prepared: boolean): (values?: Record<string, unknown>) => Promise<R> {
-  const statement = prepared ? builder.prepare(statementName(builder.toSQL().sql)) : builder;
-  return (values) => guarded(() => statement.execute(values));
+export function preparedRead<R>(builder: Preparable<R>, prepared: PreparedSwitch): (values?: Record<string, unknown>) => Promise<R> {
+  if (typeof prepared === 'boolean') {
+    const statement = prepared ? builder.prepare(statementName(builder.toSQL().sql)) : builder;
+    return (values) => guarded(() => statement.execute(values));
+  }
+  const named = builder.prepare(statementName(builder.toSQL().sql));
+  return (values) => decide(prepared, (on) => guarded(() => (on ? named : builder).execute(values)));
 }
 
 // A handful of texts ever get here (one per call site and number of events), so the

@@ -8,13 +8,14 @@ import type { Connection } from './connections.js';
 import { DatabaseClock } from './database-clock.js';
 import { DrizzleDelegationStore } from './drizzle-store.js';
 import { DrizzleEventFeed } from './event-feed.js';
+import { preparedSwitch, type PreparedStatementsOption } from './pooler.js';
 import { ledgerTables } from './schema/tables.js';
 
 export type DrizzleModuleOptions = {
   readonly clock?: Clock | undefined;
   readonly sweepBatchSize?: number | undefined;
-  /** Named prepared statements (default true); false behind a pooler in transaction mode. */
-  readonly preparedStatements?: boolean | undefined;
+  /** Named prepared statements: 'auto' (the default) turns them off behind a pooler the connection detects. */
+  readonly preparedStatements?: PreparedStatementsOption | undefined;
 };
 
 /** The Drizzle adapter family over an open connection; the database's clock unless a clock is given. */
@@ -29,7 +30,7 @@ export function drizzleModule(connection: Connection, options: DrizzleModuleOpti
     bind(TOKENS.Store).toConstantValue(
       new DrizzleDelegationStore(connection.db, {
         tables,
-        preparedStatements: options.preparedStatements,
+        preparedStatements: preparedSwitch(options.preparedStatements, connection.pooler),
         sweepBatchSize: options.sweepBatchSize,
         onClose: () => connection.close(),
         onEventsAppended,

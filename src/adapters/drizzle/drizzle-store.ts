@@ -25,6 +25,7 @@ import { claimStatement } from './claim-sql.js';
 import { query, statementRunner, type DrizzleDb, type Row, type StatementRunner } from './db.js';
 import { DELEGATION_COLUMNS, dateOrNull, delegationColumns, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
 import { ledgerTables, type LedgerTables } from './schema/tables.js';
+import type { PreparedSwitch } from './pooler.js';
 import { parsed, StoreReads } from './store-reads.js';
 import { arrayLiteral, jsonb, jsonbOrNull, ts, tsOrNull } from './sql-values.js';
 import { dueOf, findDueStatement, sweepStatement } from './sweep-sql.js';
@@ -33,8 +34,11 @@ import { beginSweepStatement, sweepHistoryStatement } from './sweep-state-sql.js
 export type DrizzleStoreOptions = {
   /** The tables' schema (default: public); see ledgerTables. */
   readonly tables?: LedgerTables | undefined;
-  /** Named prepared statements (default true); off for a pooler in transaction mode (PgBouncer before 1.21). */
-  readonly preparedStatements?: boolean | undefined;
+  /**
+   * Named prepared statements (default true); off for a pooler in transaction mode (PgBouncer
+   * before 1.21), or a function that decides on first use (what a connection's pooler probe gives).
+   */
+  readonly preparedStatements?: PreparedSwitch | undefined;
   /** Rows one sweep statement moves at most; only a very large backlog needs a second statement. */
   readonly sweepBatchSize?: number | undefined;
   /** Called by close(): ends the connection the store owns (nothing for a host's pool). */

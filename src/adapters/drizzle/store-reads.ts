@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, sql } from 'drizzle-orm';
 import { STATUSES, type Delegation, type Status, type StoredEvent } from '../../domain/index.js';
 import type { ListQuery, StreamSnapshot } from '../../app/ports.js';
 import { preparedRead, query, type DrizzleDb, type Row } from './db.js';
+import type { PreparedSwitch } from './pooler.js';
 import { DELEGATION_COLUMNS, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
 import type { LedgerTables } from './schema/tables.js';
 import { arrayLiteral } from './sql-values.js';
@@ -19,7 +20,7 @@ export class StoreReads {
   constructor(
     private readonly db: DrizzleDb,
     private readonly tables: LedgerTables,
-    prepared: boolean,
+    prepared: PreparedSwitch,
   ) {
     const { delegations: d, delegationEvents: e } = tables;
     this.byId = preparedRead(db.select().from(d).where(eq(d.delegationId, id)), prepared);
