@@ -170,4 +170,12 @@ export interface EventFeed {
   mark(): number;
   /** Resolves when events may have been appended since `since`, after `timeoutMs`, or on abort. */
   waitForAppend(since: number, timeoutMs: number, abort: AbortSignal): Promise<void>;
+  /** The head of the log and every saved checkpoint: how far behind each subscription is. */
+  progress(): Promise<FeedProgress>;
 }
+
+/** The log's last position (0 when empty) and each durable subscription's checkpoint. */
+export type FeedProgress = {
+  readonly head: number;
+  readonly subscriptions: readonly { readonly name: string; readonly position: number; readonly updatedAt: Date | null }[];
+};

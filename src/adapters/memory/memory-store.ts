@@ -50,6 +50,11 @@ export class MemoryDelegationStore implements DelegationStore {
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly idempotency = new Map<string, string>();
   private position = 0;
+
+  /** The last position written (0 when the log is empty). */
+  get headPosition(): number {
+    return this.position;
+  }
   private sweeps: SweepHistory = { lastCompletedAt: null, graceFrom: null };
   private readonly random: () => number;
   /** Fires after every append, for subscribers in this process. */
