@@ -69,13 +69,13 @@ export class UiAssets {
     const cached = this.cache.get(relative);
     if (cached !== undefined) return cached;
     const path = normalize(join(this.dir, relative));
-    const inside = path.startsWith(normalize(this.dir).replace(new RegExp(`${escape(sep)}?$`), sep));
+    const inside = path.startsWith(normalize(this.dir).replace(new RegExp(`${escapeRegExp(sep)}?$`), sep));
     const asset = inside && existsSync(path) ? { body: new Uint8Array(readFileSync(path)), type: TYPES[extname(path)] ?? 'application/octet-stream' } : null;
     this.cache.set(relative, asset);
     return asset;
   }
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }

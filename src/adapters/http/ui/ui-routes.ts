@@ -9,7 +9,7 @@ import type { IdentityEnv } from '../identity.js';
 import { problem } from '../problem.js';
 import { SECURITY_HEADERS, type UiAsset, UiAssets } from './assets.js';
 import { SESSION_COOKIE, type Sessions } from './sessions.js';
-import { SweepHistory } from './sweep-history.js';
+import type { SweepHistory } from './sweep-history.js';
 
 /** What the dashboard reads besides the ledger's routes; null while the database is opening. */
 export type UiServices = {
@@ -138,11 +138,15 @@ export function registerUi(app: OpenAPIHono<IdentityEnv>, deps: UiDeps): void {
     const { token } = (c.var as unknown as { body: z.infer<typeof loginBody> }).body;
     const admitted = sessions.admit(token);
     if (admitted === 'unknown') return c.json({ error: 'unauthorized', message: 'that token is not one configured' }, 401);
-    if (admitted === 'not_admin') return c.json({ error: 'forbidden', message: 'the dashboard needs an admin token; this one is a caller or agent token' }, 403);
+    if (admitted === 'not_admin')
+      return c.json({ error: 'forbidden', message: 'the dashboard needs an admin token; this one is a caller or agent token' }, 403);
     const { cookie, session } = await sessions.open(admitted);
     c.header('set-cookie', sessions.setCookie(c, cookie));
     c.header('cache-control', 'no-store');
-    return c.json({ required: sessions.required, authenticated: true, name: session.name, csrf: session.csrf, expiresAt: new Date(session.expiresAt).toISOString() }, 200);
+    return c.json(
+      { required: sessions.required, authenticated: true, name: session.name, csrf: session.csrf, expiresAt: new Date(session.expiresAt).toISOString() },
+      200,
+    );
   });
   app.openapi(routes.logout, (c) => {
     c.header('set-cookie', sessions.setCookie(c, null));
@@ -178,7 +182,12 @@ export function registerUi(app: OpenAPIHono<IdentityEnv>, deps: UiDeps): void {
     const services = deps.services();
     if (services === null) return c.json(STARTING, 503, { 'retry-after': '1' });
     const { head, subscriptions } = await services.progress();
-    const rows = subscriptions.map((s) => ({ name: s.name, position: s.position, lag: Math.max(0, head - s.position), updatedAt: s.updatedAt?.toISOString() ?? null }));
+    const rows = subscriptions.map((s) => ({
+      name: s.name,
+      position: s.position,
+      lag: Math.max(0, head - s.position),
+      updatedAt: s.updatedAt?.toISOString() ?? null,
+    }));
     return c.json({ head, subscriptions: rows }, 200);
   });
 
