@@ -16,6 +16,7 @@ import { authenticate, requireRole, type TokenTable, withAdminToken } from './id
 import { type ApiApp, type ApiEnv, json, type RouteContext, serve } from './openapi-route.js';
 import { badRequest, problem } from './problem.js';
 import { requestLog } from './request-log.js';
+import type { Sessions } from './ui/sessions.js';
 import { agentRoutes } from './v1-agent-routes.js';
 import { callerRoutes } from './v1-caller-routes.js';
 
@@ -45,6 +46,8 @@ export type AdminDeps = {
    * add `context.authenticated` / `context.ready` themselves.
    */
   readonly extraRoutes?: ((context: MountContext) => void) | undefined;
+  /** The dashboard's sessions: a valid session cookie (with its CSRF token on writes) authenticates like the admin token. */
+  readonly sessions?: Sessions | undefined;
 };
 
 /** What a mounted route group receives: the app and limits (for `serve`), and the app's own checks to reuse. */
@@ -73,7 +76,8 @@ export function createAdminApp(deps: AdminDeps): ApiApp {
     return next();
   };
   const adminOnly = requireRole('admin') as unknown as MiddlewareHandler<ApiEnv>;
-  for (const path of ['/admin/*', '/metrics', '/v1/*']) app.use(path, authenticated);
+  const session = deps.sessions?.middleware() as MiddlewareHandler<ApiEnv> | undefined;
+  for (const path of ['/admin/*', '/metrics', '/v1/*']) app.use(path, ...(session === undefined ? [] : [session]), authenticated);
   for (const path of ['/admin/*', '/metrics']) app.use(path, adminOnly);
   for (const path of ['/admin/*', '/v1/*']) app.use(path, ready);
   const context: MountContext = { app, limits: deps.bodyLimits ?? DEFAULT_BODY_LIMITS, services: deps.services, authenticated, ready };

@@ -148,6 +148,7 @@ function SweepChart({ sweeps, windowMs, now }: { sweeps: Sweep[]; windowMs: numb
           </g>`;
         })}
         <line x1="0" y1=${h} x2=${w} y2=${h} class="axis" />
+        <text x="2" y="10" class="scale">${max}</text>
       </svg>
       <figcaption>
         ${SERIES.map(([, text], s) => html`<span class=${`key series-${s}`}>${text}</span> `)}

@@ -1,12 +1,12 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { DelegationsConfig } from '../../../app/config.js';
 import type { Sweeper } from '../../../app/ledger-api.js';
 import type { Clock, FeedProgress } from '../../../app/ports.js';
-import { type BodyLimits, DEFAULT_BODY_LIMITS, jsonBody } from '../body.js';
-import type { IdentityEnv } from '../identity.js';
+import { json, NO_BODY, type RouteContext, serve } from '../openapi-route.js';
 import { problem } from '../problem.js';
+import { problemSchema } from '../schemas.js';
 import { SECURITY_HEADERS, type UiAsset, UiAssets } from './assets.js';
 import { SESSION_COOKIE, type Sessions } from './sessions.js';
 import type { SweepHistory } from './sweep-history.js';
@@ -26,7 +26,6 @@ export type UiDeps = {
   readonly services: () => UiServices | null;
   readonly history: SweepHistory;
   readonly assets?: UiAssets | undefined;
-  readonly bodyLimits?: BodyLimits | undefined;
 };
 
 const loginBody = z.strictObject({ token: z.string().min(1).max(4096) }).openapi('Login');
@@ -39,8 +38,6 @@ const sessionAnswer = z
     expiresAt: z.string().nullable(),
   })
   .openapi('Session');
-const problemSchema = z.object({ error: z.string(), message: z.string(), field: z.string().optional() }).openapi('Problem');
-const json = <S extends z.ZodType>(schema: S, description: string) => ({ content: { 'application/json': { schema } }, description });
 
 const sweepSchema = z.object({
   at: z.string(),
@@ -51,6 +48,7 @@ const sweepSchema = z.object({
   errors: z.number(),
   scanned: z.number(),
 });
+const sweepsSchema = z.object({ windowMs: z.number(), sweeps: z.array(sweepSchema) }).openapi('Sweeps');
 const settingsSchema = z
   .object({
     stuckThresholdMs: z.number(),
@@ -69,128 +67,139 @@ const lagSchema = z
   })
   .openapi('SubscriptionLag');
 
-const routes = {
-  session: createRoute({
-    method: 'get',
-    path: '/ui/api/session',
-    tags: ['dashboard'],
-    summary: 'The dashboard session of this browser, and its CSRF token',
-    responses: { 200: json(sessionAnswer, 'the session (authenticated false when there is none)') },
-  }),
-  login: createRoute({
-    method: 'post',
-    path: '/ui/api/login',
-    tags: ['dashboard'],
-    summary: 'Exchange an admin token for a session cookie (HttpOnly, SameSite=Strict)',
-    request: { body: { content: { 'application/json': { schema: loginBody } }, required: true } },
-    responses: {
-      200: json(sessionAnswer, 'logged in; Set-Cookie carries the session'),
-      400: json(problemSchema, 'no token in the body'),
-      401: json(problemSchema, 'not a configured token'),
-      403: json(problemSchema, 'a valid token of another role: the dashboard is for operators'),
-    },
-  }),
-  logout: createRoute({
-    method: 'post',
-    path: '/ui/api/logout',
-    tags: ['dashboard'],
-    summary: 'End the session: the cookie is cleared',
-    responses: { 204: { description: 'logged out' } },
-  }),
-  settings: createRoute({
-    method: 'get',
-    path: '/admin/settings',
-    tags: ['admin'],
-    summary: 'The settings in force: threshold, interval, grace, retry policy, retention',
-    responses: { 200: json(settingsSchema, 'the settings'), 503: json(problemSchema, 'the database is still opening') },
-  }),
-  sweeps: createRoute({
-    method: 'get',
-    path: '/admin/sweeps',
-    tags: ['admin'],
-    summary: "This daemon's sweeps of the last hour, oldest first",
-    responses: {
-      200: json(z.object({ windowMs: z.number(), sweeps: z.array(sweepSchema) }).openapi('Sweeps'), 'the sweeps'),
-      503: json(problemSchema, 'the database is still opening'),
-    },
-  }),
-  subscriptions: createRoute({
-    method: 'get',
-    path: '/admin/subscriptions',
-    tags: ['admin'],
-    summary: "Each subscription's checkpoint against the head of the log (webhooks are subscriptions named webhook:<id>)",
-    responses: { 200: json(lagSchema, 'the lag'), 503: json(problemSchema, 'the database is still opening') },
-  }),
-};
-
 /**
  * The dashboard: its page and assets under /ui, its session routes under /ui/api, and the
- * admin reads it needs beside the ledger's routes. The admin reads go through the app's
- * authentication like every /admin route; the session routes and the page do their own.
+ * admin reads it needs beside the ledger's routes. The admin reads sit under /admin, so the
+ * app authenticates them (bearer token or session cookie) like every admin route; the
+ * session routes and the page check the session themselves.
  */
-export function registerUi(app: OpenAPIHono<IdentityEnv>, deps: UiDeps): void {
+export function registerUi(context: RouteContext, deps: UiDeps): void {
   const assets = deps.assets ?? new UiAssets();
-  const limits = deps.bodyLimits ?? DEFAULT_BODY_LIMITS;
   const { sessions } = deps;
+  const { app } = context;
 
-  app.openapi(routes.session, async (c) => c.json(await describeSession(c, sessions), 200));
-  app.openapi({ ...routes.login, middleware: [jsonBody(loginBody, limits)] as const }, async (c) => {
-    const { token } = (c.var as unknown as { body: z.infer<typeof loginBody> }).body;
-    const admitted = sessions.admit(token);
-    if (admitted === 'unknown') return c.json({ error: 'unauthorized', message: 'that token is not one configured' }, 401);
-    if (admitted === 'not_admin')
-      return c.json({ error: 'forbidden', message: 'the dashboard needs an admin token; this one is a caller or agent token' }, 403);
-    const { cookie, session } = await sessions.open(admitted);
-    c.header('set-cookie', sessions.setCookie(c, cookie));
-    c.header('cache-control', 'no-store');
-    return c.json(
-      { required: sessions.required, authenticated: true, name: session.name, csrf: session.csrf, expiresAt: new Date(session.expiresAt).toISOString() },
-      200,
-    );
-  });
-  app.openapi(routes.logout, (c) => {
-    c.header('set-cookie', sessions.setCookie(c, null));
-    return c.body(null, 204);
-  });
+  serve(
+    context,
+    {
+      method: 'get',
+      path: '/ui/api/session',
+      summary: 'The dashboard session of this browser, and its CSRF token',
+      tags: ['dashboard'],
+      secured: false,
+      responses: { 200: json(sessionAnswer, 'the session (authenticated false when there is none)') },
+    },
+    async (c) => c.json(await describeSession(c, sessions), 200, { 'cache-control': 'no-store' }),
+  );
+  serve(
+    context,
+    {
+      method: 'post',
+      path: '/ui/api/login',
+      summary: 'Exchange an admin token for a session cookie (HttpOnly, SameSite=Strict, signed, expiring)',
+      tags: ['dashboard'],
+      secured: false,
+      body: loginBody,
+      responses: {
+        200: json(sessionAnswer, 'logged in; Set-Cookie carries the session'),
+        401: json(problemSchema, 'not a configured token'),
+        403: json(problemSchema, 'a valid token of another role: the dashboard is for operators'),
+      },
+    },
+    async (c) => {
+      const admitted = sessions.admit(c.var.body.token);
+      if (admitted === 'unknown') return problem(401, { error: 'unauthorized', field: 'token', message: 'that token is not one configured' });
+      if (admitted === 'not_admin')
+        return problem(403, { error: 'forbidden', field: 'token', message: 'the dashboard needs an admin token; this one is a caller or agent token' });
+      const { cookie, session } = await sessions.open(admitted);
+      const answer = {
+        required: sessions.required,
+        authenticated: true,
+        name: session.name,
+        csrf: session.csrf,
+        expiresAt: new Date(session.expiresAt).toISOString(),
+      };
+      return c.json(answer, 200, { 'set-cookie': sessions.setCookie(c, cookie), 'cache-control': 'no-store' });
+    },
+  );
+  serve(
+    context,
+    {
+      method: 'post',
+      path: '/ui/api/logout',
+      summary: 'End the session: the cookie is cleared',
+      tags: ['dashboard'],
+      secured: false,
+      body: NO_BODY,
+      responses: { 204: { description: 'logged out' } },
+    },
+    (c) => c.body(null, 204, { 'set-cookie': sessions.setCookie(c, null) }),
+  );
 
-  app.openapi(routes.settings, (c) => {
-    const services = deps.services();
-    if (services === null) return c.json(STARTING, 503, { 'retry-after': '1' });
-    const { config } = services;
-    const retry = config.retry === null ? null : { ...config.retry };
-    return c.json(
-      {
+  serve(
+    context,
+    {
+      method: 'get',
+      path: '/admin/settings',
+      summary: 'The settings in force: threshold, interval, grace, retry policy, retention',
+      tags: ['admin'],
+      responses: { 200: json(settingsSchema, 'the settings') },
+    },
+    (c) => {
+      const services = deps.services();
+      if (services === null) return c.json(STARTING, 503, { 'retry-after': '1' });
+      const { config } = services;
+      return c.json({
         stuckThresholdMs: config.stuckThresholdMs,
         sweepIntervalMs: config.sweepIntervalMs,
         bootGraceMs: config.bootGraceMs,
         outageGapMs: config.outageGapMs,
         defaultDeadlineMs: config.defaultDeadlineMs,
-        retry,
+        retry: config.retry === null ? null : { ...config.retry },
         retention: services.retention?.() ?? null,
-      },
-      200,
-    );
-  });
-  app.openapi(routes.sweeps, async (c) => {
-    const services = deps.services();
-    if (services === null) return c.json(STARTING, 503, { 'retry-after': '1' });
-    deps.history.observe(services.sweeper);
-    const sweeps = deps.history.since(await services.clock.now()).map(({ at, result }) => ({ at: at.toISOString(), ...result }));
-    return c.json({ windowMs: deps.history.window, sweeps }, 200);
-  });
-  app.openapi(routes.subscriptions, async (c) => {
-    const services = deps.services();
-    if (services === null) return c.json(STARTING, 503, { 'retry-after': '1' });
-    const { head, subscriptions } = await services.progress();
-    const rows = subscriptions.map((s) => ({
-      name: s.name,
-      position: s.position,
-      lag: Math.max(0, head - s.position),
-      updatedAt: s.updatedAt?.toISOString() ?? null,
-    }));
-    return c.json({ head, subscriptions: rows }, 200);
-  });
+      });
+    },
+  );
+  serve(
+    context,
+    {
+      method: 'get',
+      path: '/admin/sweeps',
+      summary: "This daemon's sweeps of the last hour, oldest first",
+      tags: ['admin'],
+      responses: { 200: json(sweepsSchema, 'the sweeps') },
+    },
+    async (c) => {
+      const services = deps.services();
+      if (services === null) return c.json(STARTING, 503, { 'retry-after': '1' });
+      deps.history.observe(services.sweeper);
+      const sweeps = deps.history.since(await services.clock.now()).map(({ at, result }) => ({ at: at.toISOString(), ...result }));
+      return c.json({ windowMs: deps.history.window, sweeps });
+    },
+  );
+  serve(
+    context,
+    {
+      method: 'get',
+      path: '/admin/subscriptions',
+      summary: "Each subscription's checkpoint against the head of the log (webhooks are subscriptions too)",
+      tags: ['admin'],
+      responses: { 200: json(lagSchema, 'the lag') },
+    },
+    async (c) => {
+      const services = deps.services();
+      if (services === null) return c.json(STARTING, 503, { 'retry-after': '1' });
+      const { head, subscriptions } = await services.progress();
+      const rows = subscriptions.map((s) => ({
+        name: s.name,
+        position: s.position,
+        lag: Math.max(0, head - s.position),
+        updatedAt: s.updatedAt?.toISOString() ?? null,
+      }));
+      return c.json({ head, subscriptions: rows });
+    },
+  );
 
+  // The page and its files are HTML and assets, not API: served beside the document, not in it.
   app.get('/ui/assets/:name', (c) => {
     const asset = assets.asset(c.req.param('name'));
     if (asset === null) return problem(404, { error: 'not_found', message: `no dashboard asset ${c.req.param('name')}` });
@@ -202,8 +211,8 @@ export function registerUi(app: OpenAPIHono<IdentityEnv>, deps: UiDeps): void {
     if (index === null) return problem(503, { error: 'not_built', message: 'the dashboard is not built: run npm run build' });
     const loginPage = c.req.path === '/ui/login';
     if (!loginPage && sessions.required && (await sessions.read(getCookie(c, SESSION_COOKIE))) === null) {
-      const next = new URL(c.req.url);
-      return c.redirect(`/ui/login?next=${encodeURIComponent(next.pathname + next.search)}`, 302);
+      const here = new URL(c.req.url);
+      return c.redirect(`/ui/login?next=${encodeURIComponent(here.pathname + here.search)}`, 302);
     }
     return send(c, index, 'no-store');
   };
