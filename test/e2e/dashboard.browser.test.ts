@@ -36,6 +36,15 @@ type PageGlobals = {
 const SILENT = 'ui-silent';
 const TO_CANCEL = 'ui-to-cancel';
 
+/** Polls the page until `check` holds (the page updates asynchronously); fails after 15 s. */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 300; i += 1) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the page did not reach the expected state: ${check.toString()}`);
+}
+
 describe.skipIf(!available)('the dashboard in Chromium', () => {
   let database: TestDatabase;
   let daemon: DaemonProcess;
@@ -52,6 +61,9 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
       await ledger.heartbeat(SILENT);
       await ledger.create({ delegationId: TO_CANCEL, callerId: 'planner', calleeId: 'summarizer', task: 'summarize the thread' });
       for (let i = 0; i < 3; i += 1) await ledger.create({ delegationId: `ui-queued-${i}`, callerId: 'planner', calleeId: 'coder', task: `task ${i}` });
+      // More than a page (50) for one callee: the pager's cursor is exercised.
+      for (let i = 0; i < 60; i += 1)
+        await ledger.create({ delegationId: `ui-bulk-${String(i).padStart(2, '0')}`, callerId: 'batch', calleeId: 'bulk', task: `bulk ${i}` });
     });
     daemon = DaemonProcess.start('bin', [], {
       DATABASE_URL: database.url,
@@ -159,14 +171,30 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     const page = await loggedIn();
     await page.getByRole('link', { name: 'Delegations', exact: true }).click();
     await page.getByRole('heading', { name: 'Delegations' }).waitFor();
-    await page.locator(`tr[data-id="${SILENT}"]`).waitFor();
+    const rows = () => page.locator('table.list tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id') ?? ''));
+    await until(async () => (await rows()).length === 50);
     await page.getByLabel('Callee').fill('coder');
     await page.getByRole('button', { name: 'Apply' }).click();
     // The filtered page replaces the unfiltered one.
-    await page.locator(`tr[data-id="${SILENT}"]`).waitFor({ state: 'detached' });
+    await until(async () => {
+      const ids = await rows();
+      return ids.length === 3 && ids.every((id) => id.startsWith('ui-queued-'));
+    });
     expect(new URL(page.url()).searchParams.get('calleeId')).toBe('coder');
-    await expect(page.locator('table.list tbody tr').count()).resolves.toBe(3);
     await page.screenshot({ path: join(SCREENSHOTS, 'delegations.png'), fullPage: true });
+    // Two pages for the bulk callee: 50, then the other 10, then back.
+    await page.getByLabel('Callee').fill('bulk');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await until(async () => (await rows()).length === 50);
+    const first = await rows();
+    expect(first.every((id) => id.startsWith('ui-bulk-'))).toBe(true);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await until(async () => (await rows()).length === 10);
+    const second = await rows();
+    expect(new Set([...first, ...second]).size).toBe(60);
+    await expect(page.getByRole('button', { name: 'Next' }).isDisabled()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await until(async () => (await rows()).join() === first.join());
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Settings in force' }).waitFor();
     await expect(page.locator('main').textContent()).resolves.toContain('Stuck threshold');
