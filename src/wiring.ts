@@ -3,7 +3,7 @@ import type { Container, ContainerModule } from 'inversify';
 import type { ConfigOverrides, DelegationsConfig } from './app/config.js';
 import { configModule } from './app/config-module.js';
 import type { Ledger, Sweeper } from './app/ledger-api.js';
-import type { Clock, DelegationStore, Logger, RandomSource } from './app/ports.js';
+import type { Clock, DelegationStore, EventFeed, Logger, RandomSource } from './app/ports.js';
 import { servicesModule } from './app/services-module.js';
 import type { Subscriptions } from './app/subscriptions-api.js';
 import { TOKENS } from './app/tokens.js';
@@ -30,6 +30,8 @@ export type WiredDelegations = {
   readonly sweeper: Sweeper;
   readonly subscriptions: Subscriptions;
   readonly store: DelegationStore;
+  /** The event log as readers see it: the stream routes and the subscription lag read it. */
+  readonly feed: EventFeed;
   readonly clock: Clock;
   readonly config: DelegationsConfig;
   /** Folds every stream and reports each projection row that differs from its events. */
@@ -56,6 +58,7 @@ export function loadDelegations(container: Container, options: WiringOptions): W
     sweeper: container.get(TOKENS.Sweeper),
     subscriptions: container.get(TOKENS.Subscriptions),
     store,
+    feed: container.get(TOKENS.EventFeed),
     clock: container.get(TOKENS.Clock),
     config: container.get(TOKENS.Config),
     verify: () => verifyProjections(store),

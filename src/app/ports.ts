@@ -61,6 +61,12 @@ export type ClaimResult = { readonly delegations: readonly Delegation[]; readonl
 export type ListQuery = {
   readonly statuses: readonly Status[];
   readonly limit: number;
+  readonly callerId?: string | undefined;
+  readonly calleeId?: string | undefined;
+  readonly createdAfter?: Date | undefined;
+  readonly createdBefore?: Date | undefined;
+  /** Rows after this one in the order newest first, ties by id ascending. */
+  readonly after?: { readonly createdAt: Date; readonly delegationId: string } | undefined;
 };
 
 /** The delegation store: an event log plus the current state, written together. */
@@ -170,4 +176,12 @@ export interface EventFeed {
   mark(): number;
   /** Resolves when events may have been appended since `since`, after `timeoutMs`, or on abort. */
   waitForAppend(since: number, timeoutMs: number, abort: AbortSignal): Promise<void>;
+  /** The head of the log and every saved checkpoint: how far behind each subscription is. */
+  progress(): Promise<FeedProgress>;
 }
+
+/** The log's last position (0 when empty) and each durable subscription's checkpoint. */
+export type FeedProgress = {
+  readonly head: number;
+  readonly subscriptions: readonly { readonly name: string; readonly position: number; readonly updatedAt: Date | null }[];
+};

@@ -1,6 +1,12 @@
 import type { Sweeper } from '../app/ledger-api.js';
 import type { Logger } from '../app/ports.js';
-import { createAdminApp, type AdminServices } from '../adapters/http/admin-app.js';
+import { createAdminApp, type AdminServices, type MountContext } from '../adapters/http/admin-app.js';
+import { type TokenTable, withAdminToken } from '../adapters/http/identity.js';
+import { Sessions } from '../adapters/http/ui/sessions.js';
+import { SweepHistory } from '../adapters/http/ui/sweep-history.js';
+import { registerUi, type UiServices } from '../adapters/http/ui/ui-routes.js';
+import { SystemClock } from '../adapters/system/system-clock.js';
+import type { WiredDelegations } from '../wiring.js';
 import { requireValidToken } from '../adapters/http/auth.js';
 import { parseAllowedHosts, servedHosts, type ServedHosts } from '../adapters/http/hosts.js';
 import { listen } from '../adapters/http/server.js';
@@ -36,11 +42,20 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
   const extraHosts = parseAllowedHosts(settings.allowedHosts ?? process.env.DELEGATIONS_ALLOWED_HOSTS);
   const host = listenHost(settings);
   const stop = stopSignal(logger);
-  let ready: AdminServices | null = null;
+  let ready: (AdminServices & WiredDelegations) | null = null;
   let served: ServedHosts = servedHosts(host, settings.port, extraHosts);
   try {
     const metrics = createMetrics();
-    const app = createAdminApp({ services: () => ready, registry: metrics.registry, logger, token, served: () => served });
+    const dashboard = dashboardParts(token === null ? null : withAdminToken(null, token), () => ready);
+    const app = createAdminApp({
+      services: () => ready,
+      registry: metrics.registry,
+      logger,
+      token,
+      served: () => served,
+      sessions: dashboard.sessions,
+      extraRoutes: dashboard.routes,
+    });
     const server = await listen(app, { port: settings.port, host });
     served = servedHosts(host, server.port, extraHosts);
     logger.info({ url: server.url, store: describeStore(choice), auth: token !== null }, 'admin API listening');
@@ -50,8 +65,10 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
       try {
         metrics.observe({ ...services, logger });
         ready = services;
+        dashboard.sample(services.sweeper);
         const reason = await Promise.race([stop.received, stop.requested ? never() : startFailure(services.sweeper, logger)]);
         logger.info({ reason }, SHUTDOWN);
+        dashboard.stop();
         await Promise.all([server.close(), services.sweeper.stop()]);
         return reason === 'start failed' ? 1 : 0;
       } finally {
@@ -64,6 +81,32 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
   } finally {
     stop.dispose();
   }
+}
+
+/**
+ * The dashboard under /ui: its sessions (the same tokens as the API), and the sweep history
+ * the overview charts, sampled from the sweeper more often than it sweeps.
+ */
+function dashboardParts(table: TokenTable | null, services: () => WiredDelegations | null) {
+  const sessions = new Sessions({ table, clock: new SystemClock() });
+  const history = new SweepHistory();
+  let timer: NodeJS.Timeout | undefined;
+  const uiServices = (): UiServices | null => {
+    const wired = services();
+    return wired === null ? null : { sweeper: wired.sweeper, config: wired.config, clock: wired.clock, progress: () => wired.feed.progress() };
+  };
+  return {
+    sessions,
+    routes: (context: MountContext) => registerUi(context, { sessions, history, services: uiServices }),
+    sample(sweeper: Sweeper) {
+      const every = Math.max(100, Math.min(5_000, Math.floor(sweeper.intervalMs / 2)));
+      timer = setInterval(() => history.observe(sweeper), every);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
 }
 
 /** Starts the loop; resolves only if it cannot start (its first clock read failed), since a daemon without a sweeper is useless. */

@@ -34,7 +34,7 @@ export function harnessOf(wired: WiredDelegations, clock: VirtualClock, sql?: (t
 }
 
 /** What the subscription contract drives: a ledger, its store and its subscriptions. */
-export type Ledgered = Pick<WiredDelegations, 'ledger' | 'store'> & {
+export type Ledgered = Pick<WiredDelegations, 'ledger' | 'store' | 'feed'> & {
   subscribe(options: SubscribeOptions<DrizzleDb>): SubscriptionHandle;
   /** Closes the store, which stops its subscriptions first; a connection the test file owns stays open. */
   close(): Promise<void>;
@@ -56,6 +56,7 @@ export function ledgeredOf(wired: WiredDelegations): Ledgered {
   return {
     ledger: wired.ledger,
     store: wired.store,
+    feed: wired.feed,
     subscribe: (options) => wired.subscriptions.subscribe(options),
     close: () => wired.close(),
   };

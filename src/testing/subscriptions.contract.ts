@@ -19,6 +19,23 @@ export function describeSubscriptionContract(target: SubscriptionTarget): void {
       await Promise.all(opened.splice(0).map((ledger) => ledger.close()));
     });
 
+    it("reports the log's head and each durable checkpoint, so an operator can see how far behind a subscription is", async () => {
+      const d = await open();
+      expect(await d.feed.progress()).toEqual({ head: 0, subscriptions: [] });
+      await lifecycle(d, 'p-1', 0);
+      const sub = d.subscribe({ name: 'behind', pollIntervalMs: 50, handler: () => undefined });
+      const tail = d.subscribe({ name: 'tail', checkpoint: false, pollIntervalMs: 50, handler: () => undefined });
+      const caughtUp = await sub.caughtUp();
+      await Promise.all([sub.stop(), tail.stop()]);
+      await lifecycle(d, 'p-2', 1);
+      const progress = await d.feed.progress();
+      const head = (await committedPositions(d, ['p-1', 'p-2'])).at(-1);
+      expect(progress.head).toBe(head);
+      // A tail keeps its position in memory only: it is not a checkpoint.
+      expect(progress.subscriptions.map(({ name, position }) => ({ name, position }))).toEqual([{ name: 'behind', position: caughtUp }]);
+      expect(caughtUp).toBeLessThan(progress.head);
+    });
+
     it('delivers every committed event once, in position order and in batches, while writers run concurrently', async () => {
       const d = await open();
       const batches: StoredEvent[][] = [];

@@ -44,6 +44,13 @@ describe('the daemon on embedded PGlite, without DELEGATIONS_ADMIN_TOKEN', () =>
     expect((await api(base, '/admin/delegations/nobody/retry', { method: 'POST' })).status).toBe(404);
     expect((await api(base, '/admin/delegations/nobody/cancel', { method: 'POST' })).status).toBe(404);
     expect((await api(base, '/metrics')).text).toContain('delegations_in_flight{status="queued"} 0');
+    // The dashboard opens directly on the embedded default (no token: loopback only), with its assets.
+    const ui = await api(base, '/ui');
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get('content-type')).toContain('text/html');
+    const script = /src="(\/ui\/assets\/[^"]+\.js)"/.exec(ui.text)?.[1] ?? '';
+    expect((await api(base, script)).status).toBe(200);
+    expect((await api(base, '/ui/api/session')).body).toMatchObject({ required: false, authenticated: true });
     // Issue 10 item 2: this default daemon (no token) applied a text/plain write from any site and answered any Host.
     const crossSite = await fetch(`${base}/admin/delegations/nobody/cancel`, {
       method: 'POST',

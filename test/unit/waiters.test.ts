@@ -24,6 +24,7 @@ function gatedFeed(feed: EventFeed) {
     supportsTransactions: feed.supportsTransactions,
     mark: () => feed.mark(),
     waitForAppend: (since, timeoutMs, abort) => feed.waitForAppend(since, timeoutMs, abort),
+    progress: () => feed.progress(),
     open(request) {
       const cursor = feed.open(request);
       const held: FeedCursor = {

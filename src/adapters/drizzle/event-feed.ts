@@ -1,5 +1,6 @@
 import type { ChangeSignal } from '../../app/change-signal.js';
-import type { BatchHandler, BatchOutcome, EventFeed, FeedCursor, FeedRequest, Logger } from '../../app/ports.js';
+import { sql } from 'drizzle-orm';
+import type { BatchHandler, BatchOutcome, EventFeed, FeedCursor, FeedProgress, FeedRequest, Logger } from '../../app/ports.js';
 import type { StoredEvent } from '../../domain/index.js';
 import { AppendListener } from './append-listener.js';
 import type { DrizzleDb } from './db.js';
@@ -42,6 +43,14 @@ export class DrizzleEventFeed implements EventFeed {
 
   waitForAppend(since: number, timeoutMs: number, abort: AbortSignal): Promise<void> {
     return this.appended.wait(since, timeoutMs, abort);
+  }
+
+  async progress(): Promise<FeedProgress> {
+    const { delegationEvents: events, delegationSubscriptions: subscriptions } = this.tables;
+    // max(position) is one step down the primary key, whatever the log's size.
+    const [head] = await this.db.select({ head: sql<string | null>`max(${events.position})` }).from(events);
+    const rows = await this.db.select().from(subscriptions).orderBy(subscriptions.name);
+    return { head: Number(head?.head ?? 0), subscriptions: rows.map((row) => ({ name: row.name, position: row.position, updatedAt: row.updatedAt })) };
   }
 }
 

@@ -96,6 +96,8 @@ export function withAdminToken(table: TokenTable | null, adminToken: string | nu
  */
 export function authenticate(table: TokenTable | null): MiddlewareHandler<IdentityEnv> {
   return async (c, next) => {
+    // Already identified (the dashboard's session cookie, checked before this).
+    if (c.get('principal') !== undefined) return next();
     if (table === null) {
       c.set('principal', LOOPBACK_ADMIN);
       return next();
@@ -157,11 +159,15 @@ function identify(header: string | undefined, table: TokenTable): Principal | Re
     const what = /^bearer(?: |$)/i.test(header) ? 'a Bearer credential that is not one token' : 'another scheme';
     return unauthorized(`Authorization must be exactly "Bearer <token>" in one header; got ${what}`, `${REALM}, error="invalid_request"`);
   }
-  const presentedDigest = digest(presented);
-  // Every entry is compared, so the time taken does not tell which one (or whether any) matched.
+  return identifyToken(presented, table) ?? unauthorized('the bearer token is not one configured', `${REALM}, error="invalid_token"`);
+}
+
+/** The principal a token names, or null. Every entry is compared, so the time taken does not tell which one (or whether any) matched. */
+export function identifyToken(token: string, table: TokenTable): Principal | null {
+  const presentedDigest = digest(token);
   let match: Principal | null = null;
   for (const entry of table.entries) if (timingSafeEqual(presentedDigest, entry.digest) && match === null) match = entry.principal;
-  return match ?? unauthorized('the bearer token is not one configured', `${REALM}, error="invalid_token"`);
+  return match;
 }
 
 function principalOf(entry: TokenEntry): Principal {

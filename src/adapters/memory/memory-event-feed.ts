@@ -1,4 +1,4 @@
-import type { BatchHandler, BatchOutcome, EventFeed, FeedCursor, FeedRequest } from '../../app/ports.js';
+import type { BatchHandler, BatchOutcome, EventFeed, FeedCursor, FeedProgress, FeedRequest } from '../../app/ports.js';
 import type { StoredEvent } from '../../domain/index.js';
 import type { MemoryDelegationStore } from './memory-store.js';
 
@@ -23,6 +23,11 @@ export class MemoryEventFeed implements EventFeed {
 
   waitForAppend(since: number, timeoutMs: number, abort: AbortSignal): Promise<void> {
     return this.store.appended.wait(since, timeoutMs, abort);
+  }
+
+  async progress(): Promise<FeedProgress> {
+    const subscriptions = [...this.checkpoints].map(([name, position]) => ({ name, position, updatedAt: null }));
+    return { head: this.store.headPosition, subscriptions: subscriptions.sort((a, b) => a.name.localeCompare(b.name)) };
   }
 }
 
