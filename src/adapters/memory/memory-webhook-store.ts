@@ -13,7 +13,9 @@ export class MemoryWebhookStore implements WebhookStore {
   }
 
   async listEndpoints(): Promise<StoredWebhookEndpoint[]> {
-    return [...this.endpoints.values()].map(copy);
+    const byAge = (a: StoredWebhookEndpoint, b: StoredWebhookEndpoint) =>
+      a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    return [...this.endpoints.values()].sort(byAge).map(copy);
   }
 
   async loadEndpoint(id: string): Promise<StoredWebhookEndpoint | null> {
