@@ -23,6 +23,8 @@ export type WorkerDeps = {
   readonly settings: WebhookSettings;
 };
 
+// The Standard Webhooks spec: a receiver answering 410 Gone wants no more deliveries; retrying it is pointless.
+const GONE = 410;
 // Store outages inside a delivery (the log write) are retried by the subscription for hours, not given up on after 5.
 const SUBSCRIPTION_MAX_ATTEMPTS = 1000;
 
@@ -109,7 +111,7 @@ export class WebhookWorker {
         this.deps.settings.keepDeliveries,
       );
       if (failure === null) return this.succeeded();
-      await this.failed(event, attempt, failure, now);
+      await this.failed(event, attempt, failure, now, response.kind === 'answered' && response.statusCode === GONE);
     }
   }
 
@@ -118,11 +120,11 @@ export class WebhookWorker {
     this.failingSince = null;
   }
 
-  private async failed(event: StoredEvent, attempt: number, failure: string, now: Date): Promise<void> {
+  private async failed(event: StoredEvent, attempt: number, failure: string, now: Date, gone: boolean): Promise<void> {
     this.failures += 1;
     this.failingSince ??= now.getTime();
     const fields = { endpointId: this.endpoint.id, position: event.position, attempt, failures: this.failures };
-    const reason = this.pauseReason(now, failure);
+    const reason = gone ? `the receiver ${failure} (Gone): it asks for no more deliveries` : this.pauseReason(now, failure);
     if (reason !== null) {
       this.paused = true;
       await this.deps.store.setEndpointStatus(this.endpoint.id, { status: 'paused', reason, at: now });

@@ -66,6 +66,11 @@ describe('webhooks on PGlite', () => {
     await eventually('the events written while stopped arrive', () => r.accepted().length === before.length + during.length);
     expect(r.accepted()).toEqual([...before, ...during]);
     expect(r.requests.every((q) => q.verified)).toBe(true);
+
+    const checkpoint = `SELECT count(*)::int AS n FROM delegation_subscriptions WHERE name = 'webhook:${endpoint.id}'`;
+    expect(await pglite().exec(checkpoint)).toEqual([{ n: 1 }]);
+    expect(await second.webhooks.remove(endpoint.id)).toBe(true);
+    expect(await pglite().exec(checkpoint)).toEqual([{ n: 0 }]);
   });
 
   it('keep a paused endpoint paused across a restart; resuming delivers from its checkpoint, nothing skipped', async () => {

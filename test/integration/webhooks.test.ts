@@ -175,9 +175,21 @@ describe('webhook deliveries', () => {
     ]);
   });
 
+  it('pause at once an endpoint whose receiver answers 410 Gone', async () => {
+    const { d, webhooks } = open(FAST);
+    const r = await receiver(() => 410);
+    await webhooks.start();
+    const { endpoint } = await webhooks.register({ url: r.url });
+    await webhooks.caughtUp(endpoint.id);
+    await writeEvents(d.ledger, 1);
+    await eventually('the endpoint is paused', async () => (await webhooks.get(endpoint.id))?.status === 'paused');
+    expect(r.requests).toHaveLength(1);
+    expect((await webhooks.get(endpoint.id))?.pausedReason).toBe('the receiver answered 410 (Gone): it asks for no more deliveries');
+  });
+
   it('stop gracefully: close() ends a retry wait at once and the next start delivers the event again', async () => {
     const clock = new VirtualClock(new Date());
-    const { d, webhooks } = open({ initialRetryDelayMs: 3_600_000, maxRetryDelayMs: 3_600_000 }, clock);
+    const { d, webhooks, lines } = open({ initialRetryDelayMs: 3_600_000, maxRetryDelayMs: 3_600_000 }, clock);
     const r = await receiver(() => 500);
     await webhooks.start();
     const { endpoint } = await webhooks.register({ url: r.url });
@@ -186,6 +198,8 @@ describe('webhook deliveries', () => {
     await eventually('one failed attempt', () => r.requests.length === 1);
     await webhooks.stop();
     expect(clock.pendingTimers).toBe(0);
+    // Ended by stop, not failed: nothing for an operator to worry about.
+    expect(lines.filter((line) => line.level === 'error')).toEqual([]);
     r.answer(() => 200);
     await webhooks.start();
     await eventually('the event is delivered after the restart', () => r.accepted().length === 3);

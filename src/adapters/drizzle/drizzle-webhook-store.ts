@@ -1,9 +1,16 @@
 import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
-import type { NewWebhookDelivery, StatusChange, StoredWebhookEndpoint, WebhookDelivery, WebhookStore } from '../../app/webhooks-api.js';
+import {
+  type NewWebhookDelivery,
+  type StatusChange,
+  type StoredWebhookEndpoint,
+  type WebhookDelivery,
+  type WebhookStore,
+  webhookSubscriptionName,
+} from '../../app/webhooks-api.js';
 import { type EventType, InvalidInputError } from '../../domain/index.js';
 import { guarded } from './database-errors.js';
 import type { DrizzleDb } from './db.js';
-import { DEFAULT_SCHEMA } from './schema/tables.js';
+import { DEFAULT_SCHEMA, ledgerTables, type LedgerTables } from './schema/tables.js';
 import { webhookTables, type WebhookTables } from './schema/webhook-tables.js';
 
 type EndpointRow = WebhookTables['endpoints']['$inferSelect'];
@@ -12,12 +19,14 @@ type DeliveryRow = WebhookTables['deliveries']['$inferSelect'];
 /** Webhook endpoints and their delivery log in the ledger's database (tables webhook_endpoints, webhook_deliveries). */
 export class DrizzleWebhookStore implements WebhookStore {
   private readonly tables: WebhookTables;
+  private readonly ledger: LedgerTables;
 
   constructor(
     private readonly db: DrizzleDb,
     schema: string = DEFAULT_SCHEMA,
   ) {
     this.tables = webhookTables(schema);
+    this.ledger = ledgerTables(schema);
   }
 
   async insertEndpoint(endpoint: StoredWebhookEndpoint): Promise<void> {
@@ -46,9 +55,15 @@ export class DrizzleWebhookStore implements WebhookStore {
 
   async deleteEndpoint(id: string): Promise<boolean> {
     const { endpoints } = this.tables;
-    // The delivery log goes with it (ON DELETE CASCADE).
-    const deleted = await guarded(() => this.db.delete(endpoints).where(eq(endpoints.id, id)).returning({ id: endpoints.id }));
-    return deleted.length > 0;
+    const { delegationSubscriptions: checkpoints } = this.ledger;
+    return guarded(() =>
+      this.db.transaction(async (tx) => {
+        // The delivery log goes with it (ON DELETE CASCADE), and so does its subscription's checkpoint.
+        const deleted = await tx.delete(endpoints).where(eq(endpoints.id, id)).returning({ id: endpoints.id });
+        await tx.delete(checkpoints).where(eq(checkpoints.name, webhookSubscriptionName(id)));
+        return deleted.length > 0;
+      }),
+    );
   }
 
   async setEndpointStatus(id: string, change: StatusChange): Promise<StoredWebhookEndpoint | null> {
