@@ -130,6 +130,8 @@ describe('the webhook admin routes', () => {
     expect(resumed.status).toBe(200);
     expect(resumed.json.webhook).toMatchObject({ status: 'active', pausedReason: null, pausedAt: null });
     expect((await call({ method: 'POST', path: '/admin/webhooks/wh_nope/resume' })).status).toBe(404);
+    expect((await call({ method: 'POST', path: `/admin/webhooks/${json.webhook.id}/resume`, body: {} })).status).toBe(200);
+    expect((await call({ method: 'POST', path: `/admin/webhooks/${json.webhook.id}/resume`, body: { force: true } })).json).toMatchObject({ field: 'force' });
   });
 
   it.each([

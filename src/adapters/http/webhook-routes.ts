@@ -12,6 +12,7 @@ import {
   DeliveryPageSchema,
   deliveryView,
   IdParams,
+  NoBody,
   NoQuery,
   ProblemSchema,
   RegisteredWebhookSchema,
@@ -121,7 +122,7 @@ export function registerWebhookRoutes<E extends IdentityEnv>(app: OpenAPIHono<E>
     method: 'post',
     path: '/admin/webhooks/{id}/resume',
     summary: 'Resume a paused endpoint from its checkpoint (nothing is skipped)',
-    request: { params: IdParams, query: NoQuery },
+    request: { params: IdParams, query: NoQuery, body: { required: false, ...json(NoBody, 'No body, or {}') } },
     responses: { 200: json(WebhookEnvelope, 'Active again'), ...problems, ...notFound },
   });
   routes.openapi(

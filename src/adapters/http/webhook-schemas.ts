@@ -72,6 +72,8 @@ export const IdParams = z.strictObject({
 
 export const NoQuery = z.strictObject({});
 
+export const NoBody = z.strictObject({});
+
 export const DeliveriesQuery = z.strictObject({
   limit: z
     .string()
