@@ -9,6 +9,7 @@ export { describePolicyContract } from './testing/policies.contract.js';
 export { describeInputContract, HOSTILE } from './testing/input.contract.js';
 export { describeSubscriptionContract } from './testing/subscriptions.contract.js';
 export { describeWaitForContract } from './testing/wait.contract.js';
+export { describeWebhookStoreContract, type WebhookStoreFactory } from './testing/webhooks.contract.js';
 export {
   harnessOf,
   ledgeredOf,

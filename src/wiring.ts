@@ -8,6 +8,7 @@ import { servicesModule } from './app/services-module.js';
 import type { Subscriptions } from './app/subscriptions-api.js';
 import { TOKENS } from './app/tokens.js';
 import { verifyProjections, type VerifyReport } from './app/verify.js';
+import type { Webhooks } from './app/webhooks-api.js';
 import { createPinoLogger } from './adapters/logging/pino-logger.js';
 
 export type WiringOptions = {
@@ -34,6 +35,8 @@ export type WiredDelegations = {
   readonly feed: EventFeed;
   readonly clock: Clock;
   readonly config: DelegationsConfig;
+  /** The webhook endpoints and their deliveries (resolved on first use: a host's adapter family may bind no WebhookStore). */
+  readonly webhooks: Webhooks;
   /** Folds every stream and reports each projection row that differs from its events. */
   verify(): Promise<VerifyReport>;
   /** Closes the store, which first stops the sweeper loop and the subscriptions (see servicesModule). */
@@ -61,6 +64,9 @@ export function loadDelegations(container: Container, options: WiringOptions): W
     feed: container.get(TOKENS.EventFeed),
     clock: container.get(TOKENS.Clock),
     config: container.get(TOKENS.Config),
+    get webhooks() {
+      return container.get(TOKENS.Webhooks);
+    },
     verify: () => verifyProjections(store),
     close: () => store.close(),
   };

@@ -5,6 +5,7 @@ import { SubscriptionService } from './subscriptions.js';
 import { SweeperService } from './sweeper.js';
 import { STORE_USERS, TOKENS } from './tokens.js';
 import { DelegationWaiters } from './waiters.js';
+import { WebhookService } from './webhooks.js';
 
 /**
  * The app services. A host loads this with one adapter family's module and binds Config (and Logger).
@@ -15,6 +16,7 @@ export const servicesModule = new ContainerModule(({ bind, onActivation }) => {
   bind(TOKENS.Sweeper).to(SweeperService).inSingletonScope();
   bind(TOKENS.Subscriptions).to(SubscriptionService).inSingletonScope();
   bind(TOKENS.Waiters).to(DelegationWaiters).inSingletonScope();
+  bind(TOKENS.Webhooks).to(WebhookService).inSingletonScope();
   // Per container: this callback runs on each load.
   bind(STORE_USERS).toConstantValue(new StoreUsers());
   onActivation(TOKENS.Store, (context, store) => closingUsersFirst(store, context.get(STORE_USERS)));
@@ -25,6 +27,10 @@ export const servicesModule = new ContainerModule(({ bind, onActivation }) => {
   onActivation(TOKENS.Subscriptions, (context, subscriptions) => {
     context.get(STORE_USERS).add(() => subscriptions.close());
     return subscriptions;
+  });
+  onActivation(TOKENS.Webhooks, (context, webhooks) => {
+    context.get(STORE_USERS).add(() => webhooks.stop());
+    return webhooks;
   });
   onActivation(TOKENS.Waiters, (context, waiters) => {
     context.get(STORE_USERS).add(() => waiters.close());

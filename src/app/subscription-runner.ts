@@ -128,6 +128,8 @@ export class SubscriptionRunner implements SubscriptionHandle {
 
   private async handlerFailed(failure: HandlerFailure): Promise<void> {
     const position = firstPosition(failure.events);
+    // A handler cut short by stop() (a webhook delivery waiting to retry): the batch is simply handled again at the next start.
+    if (this.stopping) return this.logger.debug({ subscription: this.name, position, err: failure.cause }, 'subscription handler ended by stop');
     const lastPosition = failure.events.at(-1)?.position ?? position;
     this.failures = this.failingAt === position ? this.failures + 1 : 1;
     this.failingAt = position;

@@ -64,6 +64,8 @@ describe('migrations on PGlite', () => {
       'delegation_sweep_state',
       'delegations',
       'host_orders',
+      'webhook_deliveries',
+      'webhook_endpoints',
     ]);
     expect(await recorded(host, 'drizzle.__drizzle_migrations')).toHaveLength(1);
   });

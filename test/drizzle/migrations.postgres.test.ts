@@ -69,6 +69,8 @@ describe('migrations on PostgreSQL', () => {
       'delegation_sweep_state',
       'delegations',
       'host_orders',
+      'webhook_deliveries',
+      'webhook_endpoints',
     ]);
     expect(await recorded(pool, 'public.delegation_migrations')).toEqual(committedMigrations());
     // The host's record is left as it was.

@@ -3,10 +3,12 @@ import { ChangeSignal } from '../../app/change-signal.js';
 import type { Clock } from '../../app/ports.js';
 import { TOKENS } from '../../app/tokens.js';
 import { silentLogger } from '../logging/pino-logger.js';
+import { FetchWebhookSender } from '../system/fetch-webhook-sender.js';
 import { timersFor } from '../system/system-timers.js';
 import type { Connection } from './connections.js';
 import { DatabaseClock } from './database-clock.js';
 import { DrizzleDelegationStore } from './drizzle-store.js';
+import { DrizzleWebhookStore } from './drizzle-webhook-store.js';
 import { DrizzleEventFeed } from './event-feed.js';
 import { preparedSwitch, type PreparedStatementsOption } from './pooler.js';
 import { ledgerTables } from './schema/tables.js';
@@ -38,6 +40,8 @@ export function drizzleModule(connection: Connection, options: DrizzleModuleOpti
     );
     bind(TOKENS.Clock).toConstantValue(options.clock ?? new DatabaseClock(connection.db));
     bind(TOKENS.Timers).toConstantValue(timersFor(options.clock));
+    bind(TOKENS.WebhookStore).toConstantValue(new DrizzleWebhookStore(connection.db, tables.schema));
+    bind(TOKENS.WebhookSender).toConstantValue(new FetchWebhookSender());
     bind(TOKENS.EventFeed)
       .toDynamicValue((context) => {
         const logger = context.get(TOKENS.Logger, { optional: true }) ?? silentLogger;
