@@ -80,7 +80,7 @@ const cardRoute = createRoute({
   method: 'get',
   path: AGENT_CARD_PATH,
   summary: 'A2A agent card (public)',
-  description: "The A2A 1.0 agent card: the JSON-RPC interface at /a2a, streaming, and the bearer scheme its requests need.",
+  description: 'The A2A 1.0 agent card: the JSON-RPC interface at /a2a, streaming, and the bearer scheme its requests need.',
   responses: { 200: { description: 'The agent card', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } },
 });
 
@@ -118,7 +118,8 @@ export function registerA2A(app: OpenAPIHono<IdentityEnv>, deps: A2ADeps): void 
       return rpcAnswer(request.id, { error: { code: CODES.versionNotSupported, message } }) as never;
     }
     const services = deps.services();
-    if (services === null) return problem(503, { error: 'starting', message: 'the database is still opening; retry shortly' }, { headers: { 'retry-after': '1' } }) as never;
+    if (services === null)
+      return problem(503, { error: 'starting', message: 'the database is still opening; retry shortly' }, { headers: { 'retry-after': '1' } }) as never;
     try {
       return (await dispatch(c.var.principal, request.id, request.method, request.params, services, deps)) as never;
     } catch (error) {
@@ -176,7 +177,10 @@ async function subscribe(id: RpcId, taskId: string, principal: Principal, servic
   if (start instanceof Response) return start;
   // The specification: a task in a terminal state cannot be subscribed to.
   if (isTerminal(start.delegation.status) && start.later.length === 0) {
-    throw new RpcFailure({ code: CODES.unsupported, message: `task ${taskId} is ${start.delegation.status}, a terminal state: there is nothing to subscribe to` });
+    throw new RpcFailure({
+      code: CODES.unsupported,
+      message: `task ${taskId} is ${start.delegation.status}, a terminal state: there is nothing to subscribe to`,
+    });
   }
   const channel = deps.hub.openChannel();
   if (channel === null) return problem(503, { error: 'shutting_down', message: 'the server is shutting down' }, { headers: { 'retry-after': '1' } });
@@ -187,7 +191,13 @@ async function subscribe(id: RpcId, taskId: string, principal: Principal, servic
       await follow(
         start,
         {
-          state: (delegation, position) => frame(position, { task: toTask(delegation, start.history.filter((event) => event.version <= delegation.version)) }),
+          state: (delegation, position) =>
+            frame(position, {
+              task: toTask(
+                delegation,
+                start.history.filter((event) => event.version <= delegation.version),
+              ),
+            }),
           event: (event) => frame(event.position, { statusUpdate: statusUpdate(event) }),
         },
         { subscriptions: services.subscriptions, logger: deps.logger, signal: channel.signal },

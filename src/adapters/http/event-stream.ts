@@ -28,6 +28,8 @@ export const SSE_HEADERS = {
   'cache-control': 'no-cache, no-transform',
   // nginx would otherwise buffer the stream and deliver it in bursts
   'x-accel-buffering': 'no',
+  // A stream ends only when the client leaves or the server stops; a kept-alive socket after it would hold the server's close back.
+  connection: 'close',
 } as const;
 
 const refusals = {

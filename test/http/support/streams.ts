@@ -69,19 +69,27 @@ export const eventsOf = (items: readonly SseItem[]): StoredEvent[] =>
  * A consumer that disconnects after `cuts[i]` events on its i-th connection and reconnects with
  * Last-Event-ID, until `done` says it has everything; returns what it received, in order.
  */
-export async function consumeWithCuts(base: string, token: string, cuts: readonly number[], done: (received: number) => boolean): Promise<StoredEvent[]> {
+export async function consumeWithCuts(
+  base: string,
+  token: string,
+  cuts: readonly number[],
+  done: (received: number) => boolean,
+  from = 1,
+): Promise<StoredEvent[]> {
   const received: StoredEvent[] = [];
   let last: string | null = null;
   for (let connection = 0; !done(received.length); connection++) {
     const cut = cuts[connection % cuts.length] ?? 1;
     const abort = new AbortController();
-    const url = last === null ? `${base}/v1/events?from=1` : `${base}/v1/events`;
+    const url = last === null ? `${base}/v1/events?from=${from}` : `${base}/v1/events`;
     const response = await get(url, token, last === null ? {} : { 'last-event-id': last }, abort.signal);
     if (response.status !== 200) throw new Error(`stream answered ${response.status}: ${await response.text()}`);
     let taken = 0;
     try {
       for await (const item of readSse(response.body as ReadableStream<Uint8Array>)) {
         if (item.kind === 'id') last = item.lastEventId;
+        // Keepalives come while idle: the writers may have finished after the last event arrived.
+        if (item.kind !== 'event' && done(received.length)) break;
         if (item.kind !== 'event') continue;
         received.push(JSON.parse(item.data) as StoredEvent);
         last = item.lastEventId;
