@@ -64,10 +64,10 @@ describe('the A2A face, driven by @a2a-js/sdk', () => {
     expect(task.history.map((message) => message.metadata?.event)).toEqual([undefined, 'created', 'started', 'input_requested']);
     expect((await a2a.getTask({ tenant: '', id: d.delegationId, historyLength: 1 })).history).toHaveLength(1);
 
-    const cancelled = await a2a.cancelTask({ tenant: '', id: d.delegationId });
+    const cancelled = await a2a.cancelTask({ tenant: '', id: d.delegationId, metadata: undefined });
     expect(cancelled.status?.state).toBe(STATE.canceled);
     expect((await ledger.get(d.delegationId))?.status).toBe('cancelled');
-    await expect(a2a.cancelTask({ tenant: '', id: d.delegationId })).resolves.toMatchObject({ status: { state: STATE.canceled } });
+    await expect(a2a.cancelTask({ tenant: '', id: d.delegationId, metadata: undefined })).resolves.toMatchObject({ status: { state: STATE.canceled } });
   });
 
   it('resubscribes to a task: first the task, then a status update per event, ending at the terminal state', async () => {
@@ -97,11 +97,11 @@ describe('the A2A face, driven by @a2a-js/sdk', () => {
     const { ledger, url } = await open();
     const a2a = await client(url, TOKENS.admin);
     await expect(a2a.getTask({ tenant: '', id: 'nobody' })).rejects.toMatchObject({ name: 'TaskNotFoundError' });
-    await expect(a2a.cancelTask({ tenant: '', id: 'nobody' })).rejects.toMatchObject({ name: 'TaskNotFoundError' });
+    await expect(a2a.cancelTask({ tenant: '', id: 'nobody', metadata: undefined })).rejects.toMatchObject({ name: 'TaskNotFoundError' });
     const d = await ledger.create({ callerId: 'caller-1', calleeId: 'agent-1', task: 'x' });
     await ledger.setStatus(d.delegationId, 'completed', { resultPreview: 'ok' });
     await expect(a2a.resubscribeTask({ tenant: '', id: d.delegationId }).next()).rejects.toMatchObject({ name: 'UnsupportedOperationError' });
-    await expect(a2a.cancelTask({ tenant: '', id: d.delegationId })).rejects.toMatchObject({ name: 'TaskNotCancelableError' });
+    await expect(a2a.cancelTask({ tenant: '', id: d.delegationId, metadata: undefined })).rejects.toMatchObject({ name: 'TaskNotCancelableError' });
     const message = { messageId: 'm1', contextId: '', taskId: '', role: 1, parts: [], extensions: [], referenceTaskIds: [] };
     await expect(a2a.sendMessage({ tenant: '', message, metadata: undefined } as never)).rejects.toMatchObject({ name: 'UnsupportedOperationError' });
 
@@ -131,7 +131,7 @@ describe('the A2A face, driven by @a2a-js/sdk', () => {
     // The agent may read the task addressed to it, but only its caller (or admin) may cancel it.
     const agent = await client(url, TOKENS.agent1);
     await expect(agent.getTask({ tenant: '', id: d.delegationId })).resolves.toMatchObject({ id: d.delegationId });
-    await expect(agent.cancelTask({ tenant: '', id: d.delegationId })).rejects.toThrow(/403/);
+    await expect(agent.cancelTask({ tenant: '', id: d.delegationId, metadata: undefined })).rejects.toThrow(/403/);
     expect((await ledger.get(d.delegationId))?.status).toBe('queued');
   });
 });
