@@ -4,6 +4,9 @@ import { createAdminApp, type AdminServices } from '../adapters/http/admin-app.j
 import { requireValidToken } from '../adapters/http/auth.js';
 import { parseAllowedHosts, servedHosts, type ServedHosts } from '../adapters/http/hosts.js';
 import { listen } from '../adapters/http/server.js';
+import { mountStreams } from '../adapters/http/streams-mount.js';
+import { StreamHub } from '../adapters/http/sse.js';
+import type { StreamServices } from '../adapters/http/event-stream.js';
 import { meteredStore } from '../adapters/metrics/metered-store.js';
 import { createMetrics } from '../adapters/metrics/metrics.js';
 import { describeStore, openServices, prepareStore, type StoreChoice } from '../adapters/cli/store.js';
@@ -36,11 +39,14 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
   const extraHosts = parseAllowedHosts(settings.allowedHosts ?? process.env.DELEGATIONS_ALLOWED_HOSTS);
   const host = listenHost(settings);
   const stop = stopSignal(logger);
-  let ready: AdminServices | null = null;
+  let ready: (AdminServices & StreamServices) | null = null;
+  // Open event streams never end on their own: closed before the server, so its close does not wait on them.
+  const hub = new StreamHub();
   let served: ServedHosts = servedHosts(host, settings.port, extraHosts);
   try {
     const metrics = createMetrics();
     const app = createAdminApp({ services: () => ready, registry: metrics.registry, logger, token, served: () => served });
+    mountStreams(app, { services: () => ready, hub, logger, token });
     const server = await listen(app, { port: settings.port, host });
     served = servedHosts(host, server.port, extraHosts);
     logger.info({ url: server.url, store: describeStore(choice), auth: token !== null }, 'admin API listening');
@@ -52,12 +58,14 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
         ready = services;
         const reason = await Promise.race([stop.received, stop.requested ? never() : startFailure(services.sweeper, logger)]);
         logger.info({ reason }, SHUTDOWN);
+        hub.close();
         await Promise.all([server.close(), services.sweeper.stop()]);
         return reason === 'start failed' ? 1 : 0;
       } finally {
         await services.close();
       }
     } finally {
+      hub.close();
       await server.close();
       logger.info({}, 'stopped');
     }
