@@ -120,6 +120,14 @@ describe('the A2A face, driven by @a2a-js/sdk', () => {
     expect((await raw({ jsonrpc: '2.0', id: 5, method: 'GetTask', params: { id: 'x' } }, { 'a2a-version': '0.3' })).body).toMatchObject({
       error: { code: -32009 },
     });
+    const garbled = await fetch(`${url}/a2a`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS.admin}`, 'content-type': 'application/json' },
+      body: '{"jsonrpc": "2.0",',
+    });
+    expect(await garbled.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700 } });
+    const text = await fetch(`${url}/a2a`, { method: 'POST', headers: { authorization: `Bearer ${TOKENS.admin}`, 'content-type': 'text/plain' }, body: 'x' });
+    expect(text.status).toBe(415);
   });
 
   it('needs a token for the JSON-RPC endpoint, and a token that may read (get, follow) or direct (cancel) the task', async () => {

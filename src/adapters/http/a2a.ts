@@ -29,6 +29,7 @@ export type A2ADeps = {
 
 // The A2A error codes (specification, section on JSON-RPC errors), and JSON-RPC's own.
 const CODES = {
+  parseError: -32700,
   invalidRequest: -32600,
   methodNotFound: -32601,
   invalidParams: -32602,
@@ -107,7 +108,14 @@ const rpcRoute = createRoute({
 /** Registers the agent card (public: mount it outside authenticate) and POST /a2a (behind authenticate(table)). */
 export function registerA2A(app: OpenAPIHono<IdentityEnv>, deps: A2ADeps): void {
   app.openapi(cardRoute, (c) => Response.json(agentCard(deps, deps.publicUrl ?? new URL(c.req.url).origin)) as never);
-  const body = jsonBody(z.unknown(), deps.bodyLimits ?? DEFAULT_BODY_LIMITS);
+  const json = jsonBody(z.unknown(), deps.bodyLimits ?? DEFAULT_BODY_LIMITS);
+  // Size, type and time limits answer as everywhere (413, 415, 408); a body that is not JSON is JSON-RPC's parse error.
+  const body: typeof json = async (c, next) => {
+    const refused = await json(c, next);
+    if (!(refused instanceof Response) || refused.status !== 400) return refused;
+    const { message } = (await refused.json()) as { message: string };
+    return rpcAnswer(null, { error: { code: CODES.parseError, message: `parse error: the body ${message}` } });
+  };
   app.openapi({ ...rpcRoute, middleware: [body] as const }, async (c) => {
     const parsed = rpcRequest.safeParse(c.var.body);
     if (!parsed.success) return rpcAnswer(idOf(c.var.body), { error: { code: CODES.invalidRequest, message: 'not a JSON-RPC 2.0 request object' } }) as never;
