@@ -183,5 +183,8 @@ describe('GET /v1/delegations/:id/events on the memory store', () => {
     expect(addressed.status).toBe(200);
     await addressed.body?.cancel();
     expect((await get(`${url}/v1/delegations/${created.delegationId}/events`, TOKENS.caller1, { 'last-event-id': 'x' })).status).toBe(400);
+    const typo = await get(`${url}/v1/delegations/${created.delegationId}/events?form=1`, TOKENS.caller1);
+    expect(typo.status).toBe(400);
+    expect(await typo.json()).toMatchObject({ field: 'form' });
   });
 });

@@ -5,7 +5,7 @@ import { statusUpdate, toTask } from './a2a-task.js';
 import { type BodyLimits, DEFAULT_BODY_LIMITS, jsonBody } from './body.js';
 import { follow, readFollowStart } from './delegation-follow.js';
 import type { StreamServices } from './event-stream.js';
-import { SSE_HEADERS } from './event-stream.js';
+import { SSE_HEADERS, validationHook } from './event-stream.js';
 import { type IdentityEnv, mayDirect, mayRead, notYours, type Principal } from './identity.js';
 import { problem } from './problem.js';
 import type { StreamHub } from './sse.js';
@@ -92,6 +92,7 @@ const rpcRoute = createRoute({
   description:
     'A2A 1.0 over JSON-RPC 2.0: GetTask (with history), CancelTask and SubscribeToTask (Server-Sent Events: the task, then a status update per event, ending at a terminal state). ' +
     'The task id is the delegation id. SendMessage is answered UnsupportedOperationError (-32004).',
+  request: { query: z.strictObject({}) },
   responses: {
     200: {
       description: 'A JSON-RPC response, or for SubscribeToTask an event stream of them',
@@ -116,25 +117,29 @@ export function registerA2A(app: OpenAPIHono<IdentityEnv>, deps: A2ADeps): void 
     const { message } = (await refused.json()) as { message: string };
     return rpcAnswer(null, { error: { code: CODES.parseError, message: `parse error: the body ${message}` } });
   };
-  app.openapi({ ...rpcRoute, middleware: [body] as const }, async (c) => {
-    const parsed = rpcRequest.safeParse(c.var.body);
-    if (!parsed.success) return rpcAnswer(idOf(c.var.body), { error: { code: CODES.invalidRequest, message: 'not a JSON-RPC 2.0 request object' } }) as never;
-    const request = parsed.data;
-    const version = c.req.header('a2a-version');
-    if (version !== undefined && version.trim() !== A2A_PROTOCOL_VERSION) {
-      const message = `A2A version ${JSON.stringify(version)} is not supported; this agent speaks ${A2A_PROTOCOL_VERSION}`;
-      return rpcAnswer(request.id, { error: { code: CODES.versionNotSupported, message } }) as never;
-    }
-    const services = deps.services();
-    if (services === null)
-      return problem(503, { error: 'starting', message: 'the database is still opening; retry shortly' }, { headers: { 'retry-after': '1' } }) as never;
-    try {
-      return (await dispatch(c.var.principal, request.id, request.method, request.params, services, deps)) as never;
-    } catch (error) {
-      if (error instanceof RpcFailure) return rpcAnswer(request.id, { error: error.error }) as never;
-      throw error;
-    }
-  });
+  app.openapi(
+    { ...rpcRoute, middleware: [body] as const },
+    async (c) => {
+      const parsed = rpcRequest.safeParse(c.var.body);
+      if (!parsed.success) return rpcAnswer(idOf(c.var.body), { error: { code: CODES.invalidRequest, message: 'not a JSON-RPC 2.0 request object' } }) as never;
+      const request = parsed.data;
+      const version = c.req.header('a2a-version');
+      if (version !== undefined && version.trim() !== A2A_PROTOCOL_VERSION) {
+        const message = `A2A version ${JSON.stringify(version)} is not supported; this agent speaks ${A2A_PROTOCOL_VERSION}`;
+        return rpcAnswer(request.id, { error: { code: CODES.versionNotSupported, message } }) as never;
+      }
+      const services = deps.services();
+      if (services === null)
+        return problem(503, { error: 'starting', message: 'the database is still opening; retry shortly' }, { headers: { 'retry-after': '1' } }) as never;
+      try {
+        return (await dispatch(c.var.principal, request.id, request.method, request.params, services, deps)) as never;
+      } catch (error) {
+        if (error instanceof RpcFailure) return rpcAnswer(request.id, { error: error.error }) as never;
+        throw error;
+      }
+    },
+    validationHook,
+  );
 }
 
 async function dispatch(principal: Principal, id: RpcId, method: string, params: unknown, services: StreamServices, deps: A2ADeps): Promise<Response> {

@@ -63,7 +63,7 @@ const delegationEventsRoute = createRoute({
   description:
     'First an `event: delegation` with the current state ({delegation}), then each of its events as it commits; the stream ends after the terminal one. ' +
     'A reconnect (Last-Event-ID) to a delegation that was already terminal then is answered 204, which tells EventSource to stop.',
-  request: { params: z.object({ id: z.string().min(1) }), headers: lastEventIdHeaders },
+  request: { params: z.object({ id: z.string().min(1) }), query: z.strictObject({}), headers: lastEventIdHeaders },
   responses: {
     200: sseResponse('The state, then the events'),
     204: { description: 'Nothing more will come: the delegation was terminal at the id the client resumes after' },
