@@ -10,6 +10,8 @@ import type { WiredDelegations } from '../wiring.js';
 import { requireValidToken } from '../adapters/http/auth.js';
 import { parseAllowedHosts, servedHosts, type ServedHosts } from '../adapters/http/hosts.js';
 import { listen } from '../adapters/http/server.js';
+import { mountServiceRoutes } from '../adapters/http/service-routes.js';
+import { StreamHub } from '../adapters/http/sse.js';
 import { meteredStore } from '../adapters/metrics/metered-store.js';
 import { createMetrics } from '../adapters/metrics/metrics.js';
 import { describeStore, openServices, prepareStore, type StoreChoice } from '../adapters/cli/store.js';
@@ -43,10 +45,13 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
   const host = listenHost(settings);
   const stop = stopSignal(logger);
   let ready: (AdminServices & WiredDelegations) | null = null;
+  // Open event streams never end on their own: closed before the server, so its close does not wait on them.
+  const hub = new StreamHub();
   let served: ServedHosts = servedHosts(host, settings.port, extraHosts);
   try {
     const metrics = createMetrics();
-    const dashboard = dashboardParts(token === null ? null : withAdminToken(null, token), () => ready);
+    const table = withAdminToken(null, token);
+    const dashboard = dashboardParts(table, () => ready);
     const app = createAdminApp({
       services: () => ready,
       registry: metrics.registry,
@@ -54,7 +59,10 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
       token,
       served: () => served,
       sessions: dashboard.sessions,
-      extraRoutes: dashboard.routes,
+      extraRoutes: (context) => {
+        mountServiceRoutes(context, { services: () => ready, hub, logger, authenticated: table !== null, sessions: dashboard.sessions });
+        dashboard.routes(context);
+      },
     });
     const server = await listen(app, { port: settings.port, host });
     served = servedHosts(host, server.port, extraHosts);
@@ -66,15 +74,19 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
         metrics.observe({ ...services, logger });
         ready = services;
         dashboard.sample(services.sweeper);
+        // Deliveries of the registered webhook endpoints, each from its checkpoint; close() stops them before the store.
+        await services.webhooks.start();
         const reason = await Promise.race([stop.received, stop.requested ? never() : startFailure(services.sweeper, logger)]);
         logger.info({ reason }, SHUTDOWN);
         dashboard.stop();
+        hub.close();
         await Promise.all([server.close(), services.sweeper.stop()]);
         return reason === 'start failed' ? 1 : 0;
       } finally {
         await services.close();
       }
     } finally {
+      hub.close();
       await server.close();
       logger.info({}, 'stopped');
     }

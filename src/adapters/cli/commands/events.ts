@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import type { StoredEvent } from '../../../domain/index.js';
 import { UsageError } from '../errors.js';
 import { cell, print } from '../output.js';
+import { followRemote, TOKEN_VARIABLE } from '../remote-events.js';
 import { addStoreOptions, withStore } from '../store.js';
 import { eventDetails } from './show.js';
 
-type EventsOptions = { readonly from?: string; readonly follow?: boolean; readonly json?: boolean };
+type EventsOptions = { readonly from?: string; readonly follow?: boolean; readonly json?: boolean; readonly url?: string; readonly token?: string };
 
 export function register(program: Command): void {
   addStoreOptions(
@@ -14,9 +15,15 @@ export function register(program: Command): void {
       .description('print the event log in position order, from a position on; --follow keeps printing new events')
       .option('--from <position>', 'first position to print', '1')
       .option('--follow', 'keep printing events as they are appended, until interrupted')
-      .option('--json', 'one JSON object per line (for scripts) instead of columns'),
+      .option('--json', 'one JSON object per line (for scripts) instead of columns')
+      .option('--url <url>', "with --follow: read a running daemon's event stream (GET /v1/events) instead of opening the database")
+      .option('--token <token>', `with --url: the bearer token (default: ${TOKEN_VARIABLE})`)
+      .addHelpText('after', '\nA daemon on PGlite holds its data directory: follow it with --url http://127.0.0.1:8080.'),
   ).action(async (options: EventsOptions, command: Command) => {
     const from = positionOf(options.from);
+    const format = options.json ? (event: StoredEvent) => JSON.stringify(event) : line;
+    if (options.url !== undefined) return followDaemon(options, from, format, command);
+    if (options.token !== undefined) throw new UsageError('--token: only with --url');
     await withStore(command, {}, async (d) => {
       // A tail: the same reader as a subscription, so it never prints past a position an open
       // transaction could still fill, but it keeps no checkpoint.
@@ -25,13 +32,29 @@ export function register(program: Command): void {
         from,
         checkpoint: false,
         batchSize: 500,
-        handler: (events) => print(events.map(options.json ? (event) => JSON.stringify(event) : line).join('\n')),
+        handler: (events) => print(events.map(format).join('\n')),
       });
       if (options.follow) await interrupted();
       else await tail.caughtUp();
       await tail.stop();
       await tail.done;
     });
+  });
+}
+
+async function followDaemon(options: EventsOptions, from: number, format: (event: StoredEvent) => string, command: Command): Promise<void> {
+  if (!options.follow) throw new UsageError('--url: only with --follow (the stream of a daemon has no end to stop at)');
+  if (command.getOptionValueSource('dataDir') === 'cli') throw new UsageError('--url and --data-dir both given; the daemon reads its own');
+  const abort = new AbortController();
+  void interrupted().then(() => abort.abort());
+  const token = options.token ?? process.env[TOKEN_VARIABLE] ?? null;
+  await followRemote({
+    url: options.url as string,
+    token: token === '' ? null : token,
+    from,
+    print: (event) => print(format(event)),
+    signal: abort.signal,
+    warn: (message) => process.stderr.write(`warning: ${message}\n`),
   });
 }
 
