@@ -25,7 +25,9 @@ describe('who may call which route', () => {
       fixture.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path.replaceAll(/:([^/]+)/g, '{$1}')}`),
     );
     const document = (await send(fixture.app, '/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
-    const documented = new Set(Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`)));
+    const documented = new Set(
+      Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`)),
+    );
     const listed = new Set(ROUTE_CASES.map((route) => `${route.method} ${route.template}`));
     expect([...served].sort()).toEqual([...listed].sort());
     expect([...documented].sort()).toEqual([...listed].sort());
