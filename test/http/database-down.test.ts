@@ -56,7 +56,13 @@ describe('a database that is down or slow, seen over HTTP', () => {
   });
 
   it('a /v1 route answers 503 (starting) while the database is still opening', async () => {
-    const app = createAdminApp({ services: () => null, registry: new Registry(), logger: silentLogger, token: null, served: () => servedHosts('127.0.0.1', 8080, []) });
+    const app = createAdminApp({
+      services: () => null,
+      registry: new Registry(),
+      logger: silentLogger,
+      token: null,
+      served: () => servedHosts('127.0.0.1', 8080, []),
+    });
     const response = await app.request('http://127.0.0.1:8080/v1/delegations', { headers: { host: '127.0.0.1:8080' } });
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ error: 'starting' });

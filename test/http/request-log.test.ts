@@ -18,7 +18,9 @@ describe('the request log', () => {
     for (const secret of secrets) expect(text).not.toContain(secret);
     expect(text.toLowerCase()).not.toContain('authorization');
     const lines = fixture.logs.filter((line) => line.message === 'admin request').map((line) => line.fields as Record<string, unknown>);
-    expect(lines).toContainEqual(expect.objectContaining({ path: `/v1/delegations/${IDS.running}`, delegationId: IDS.running, principal: 'agent:own-agent', status: 200 }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ path: `/v1/delegations/${IDS.running}`, delegationId: IDS.running, principal: 'agent:own-agent', status: 200 }),
+    );
     expect(lines).toContainEqual(expect.objectContaining({ path: `/v1/delegations/${IDS.running}`, status: 401, principal: undefined }));
   });
 });
