@@ -38,7 +38,11 @@ describe('the daemon with a token table (DELEGATIONS_TOKENS_FILE), on PGlite', (
 
     expect((await api(base, '/openapi.json')).status).toBe(200);
     expect((await api(base, '/v1/delegations')).status).toBe(401);
-    const created = await api(base, '/v1/delegations', { method: 'POST', token: caller.token, body: JSON.stringify({ calleeId: 'translator', task: 'translate' }) });
+    const created = await api(base, '/v1/delegations', {
+      method: 'POST',
+      token: caller.token,
+      body: JSON.stringify({ calleeId: 'translator', task: 'translate' }),
+    });
     expect(created.status).toBe(201);
     const id = (created.body as { delegation: { delegationId: string } }).delegation.delegationId;
     const claimed = await api(base, '/v1/claims', { method: 'POST', token: agent.token, body: '{}' });
