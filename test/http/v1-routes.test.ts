@@ -92,6 +92,31 @@ describe('the v1 API', () => {
     });
   });
 
+  it('two creates with one Idempotency-Key at once: one 201, one 200, one delegation', async () => {
+    const key = { ...caller, 'idempotency-key': 'racing-key' };
+    const answers = await Promise.all([1, 2].map(() => post('/v1/delegations', key, { calleeId: 'translator', task: 'race' })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+    expect((answers[0]?.body?.delegation as Json | undefined)?.delegationId).toBe((answers[1]?.body?.delegation as Json | undefined)?.delegationId);
+  });
+
+  it.each([
+    ['/v1/delegations', 'GET, HEAD, POST'],
+    [`/v1/delegations/${IDS.queued}`, 'GET, HEAD'],
+    [`/v1/delegations/${IDS.queued}/wait`, 'GET, HEAD'],
+    [`/v1/delegations/${IDS.queued}/cancel`, 'POST'],
+    ['/v1/claims', 'POST'],
+    [`/v1/delegations/${IDS.running}/heartbeat`, 'POST'],
+    ['/openapi.json', 'GET, HEAD'],
+  ])('%s: a wrong method is 405 with Allow: %s, nothing written', async (path, allow) => {
+    const before = await fixture.snapshot();
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].filter((m) => !allow.split(', ').includes(m))) {
+      const answer = await send(fixture.app, path, { method, headers: admin });
+      expect(answer.status, `${method} ${path}`).toBe(405);
+      expect(answer.headers.get('allow'), `${method} ${path}`).toBe(allow);
+    }
+    expect(await fixture.snapshot()).toBe(before);
+  });
+
   describe('list', () => {
     it("pages through a caller's delegations newest first with the cursor: every row once, then nextCursor null", async () => {
       const own = await fixture.delegations.ledger.list({ status: 'all', callerId: SEED_CALLER, limit: 1000 });
