@@ -1,8 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_CLAIM_LIMIT } from '../../app/ledger.js';
 import { isStatus, STATUSES, type Status } from '../../domain/index.js';
-import { limitSchema, statusFilterSchema } from '../admin/list-query.js';
-import { DEFAULT_LIST_LIMIT, DEFAULT_STATUS_FILTER } from '../admin/list-query.js';
+import { DEFAULT_LIST_LIMIT, DEFAULT_STATUS_FILTER, limitSchema, statusFilterSchema } from '../admin/list-query.js';
 
 // JSON bodies are strict: an unknown field is a 400 naming it. The ledger checks the values
 // further (lengths, dates in the future) and names the field it refuses.
