@@ -36,7 +36,9 @@ export function databaseProblem(error: unknown): Response | null {
   );
 }
 
-export function wrongMethod(method: string, path: string, allowed: readonly string[]): Response {
+export function wrongMethod(method: string, path: string, methods: readonly string[]): Response {
+  // In a fixed order, whatever order the routes were registered in.
+  const allowed = [...methods].sort();
   const message = `${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`;
   return problem(405, { error: 'method_not_allowed', message, allowed }, { headers: { allow: allowed.join(', ') } });
 }
