@@ -111,16 +111,16 @@ export class DelegationsClient implements RunnerLedger {
    * Resolves once the delegation is terminal (or in `until`), long-polling the service; rejects
    * with WaitTimeoutError after `timeoutMs`, DelegationNotFoundError, or the signal's reason.
    */
-  waitFor(delegationId: string, options: WaitForOptions = {}): Promise<Delegation> {
+  async waitFor(delegationId: string, options: WaitForOptions = {}): Promise<Delegation> {
     return waitFor(this.settings, pathId(delegationId), options);
   }
 
-  cancel(delegationId: string, options: { reason?: string | undefined } = {}, call?: CallOptions): Promise<TransitionOutcome> {
+  async cancel(delegationId: string, options: { reason?: string | undefined } = {}, call?: CallOptions): Promise<TransitionOutcome> {
     return this.transition(delegationId, 'cancel', { reason: options.reason }, call, true);
   }
 
   /** Answers an input_required delegation: a repeat is refused once it runs again, so it is not retried blindly. */
-  resume(delegationId: string, options: { answer?: string | undefined } = {}, call?: CallOptions): Promise<TransitionOutcome> {
+  async resume(delegationId: string, options: { answer?: string | undefined } = {}, call?: CallOptions): Promise<TransitionOutcome> {
     return this.transition(delegationId, 'resume', { answer: options.answer }, call, false);
   }
 
@@ -143,11 +143,15 @@ export class DelegationsClient implements RunnerLedger {
     return answer.status === 404 ? notFoundBeat() : read(heartbeatAnswer, request, answer);
   }
 
-  complete(delegationId: string, options: { attempt?: number | undefined; result?: string | undefined } = {}, call?: CallOptions): Promise<TransitionOutcome> {
+  async complete(
+    delegationId: string,
+    options: { attempt?: number | undefined; result?: string | undefined } = {},
+    call?: CallOptions,
+  ): Promise<TransitionOutcome> {
     return this.transition(delegationId, 'complete', { attempt: positiveInteger('attempt', options.attempt), result: options.result }, call, true);
   }
 
-  fail(
+  async fail(
     delegationId: string,
     options: { attempt?: number | undefined; error?: string | undefined; retryable?: boolean | undefined } = {},
     call?: CallOptions,
@@ -156,13 +160,17 @@ export class DelegationsClient implements RunnerLedger {
     return this.transition(delegationId, 'fail', body, call, true);
   }
 
-  requestInput(delegationId: string, options: { question: string; attempt?: number | undefined }, call?: CallOptions): Promise<TransitionOutcome> {
+  async requestInput(delegationId: string, options: { question: string; attempt?: number | undefined }, call?: CallOptions): Promise<TransitionOutcome> {
     if (typeof options !== 'object' || options === null) throw new InvalidInputError('options', 'must be { question, attempt? }');
     const body = { question: options.question, attempt: positiveInteger('attempt', options.attempt) };
     return this.transition(delegationId, 'input-request', body, call, true);
   }
 
-  reject(delegationId: string, options: { reason?: string | undefined; attempt?: number | undefined } = {}, call?: CallOptions): Promise<TransitionOutcome> {
+  async reject(
+    delegationId: string,
+    options: { reason?: string | undefined; attempt?: number | undefined } = {},
+    call?: CallOptions,
+  ): Promise<TransitionOutcome> {
     return this.transition(delegationId, 'reject', { reason: options.reason, attempt: positiveInteger('attempt', options.attempt) }, call, true);
   }
 
@@ -170,7 +178,7 @@ export class DelegationsClient implements RunnerLedger {
    * The ledger's setStatus for what an agent or caller reports over HTTP: completed, failed,
    * rejected and cancelled, on their routes. Another status is the service's own to set.
    */
-  setStatus(delegationId: string, status: Status, options: SetStatusOptions = {}): Promise<TransitionOutcome> {
+  async setStatus(delegationId: string, status: Status, options: SetStatusOptions = {}): Promise<TransitionOutcome> {
     const { attempt, resultPreview, errorDetail, retryable } = options;
     switch (status) {
       case 'completed':
