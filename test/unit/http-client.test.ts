@@ -296,7 +296,7 @@ describe('the HTTP client: waitFor over the long-poll', () => {
     );
     const client = createClient({ baseUrl: BASE, token: TOKEN, fetch });
     await expect(client.waitFor(running.delegationId, { timeoutMs: 0 })).rejects.toBeInstanceOf(WaitTimeoutError);
-    expect(sent[0]?.url.searchParams.get('timeoutMs')).toBe('0');
+    expect(sent[0]?.url.searchParams.get('timeoutMs')).toBe('1');
     await expect(client.waitFor('gone')).rejects.toBeInstanceOf(DelegationNotFoundError);
   });
 

@@ -28,7 +28,8 @@ export async function waitFor(settings: TransportSettings, pathId: string, optio
   });
   for (;;) {
     const remaining = timeoutMs === undefined ? MAX_POLL_MS : timeoutMs - (performance.now() - started);
-    const pollMs = Math.max(0, Math.min(MAX_POLL_MS, Math.ceil(remaining)));
+    // The service holds a poll 1 ms at least: a spent budget still asks once, for the state as it is.
+    const pollMs = Math.max(1, Math.min(MAX_POLL_MS, Math.ceil(remaining)));
     const poll = request(pollMs);
     const answer = await send(settings, poll, { signal: given.signal, timeoutMs: pollMs + POLL_MARGIN_MS });
     if (answer.status === 404) throw new DelegationNotFoundError(decodeURIComponent(pathId));
