@@ -111,10 +111,21 @@ export type WaitForOptions = {
 
 export type StatusFilter = Status | 'in_flight' | 'terminal' | 'all';
 
+/** Where a page of `list` ended: the last row's creation time and id (the order is newest first, ties by id). */
+export type ListPosition = { readonly createdAt: Date | string | number; readonly delegationId: string };
+
 export type ListOptions = {
   /** Default 'in_flight' (DEFAULT_LIST_STATUS), as the CLI's and HTTP's list. */
   readonly status?: StatusFilter | undefined;
   readonly limit?: number | undefined;
+  readonly callerId?: string | undefined;
+  readonly calleeId?: string | undefined;
+  /** Only delegations created strictly after this time. */
+  readonly createdAfter?: Date | string | number | undefined;
+  /** Only delegations created strictly before this time. */
+  readonly createdBefore?: Date | string | number | undefined;
+  /** The next page: the rows that come after this one in the list's order (keyset, so rows inserted meanwhile shift nothing). */
+  readonly after?: ListPosition | undefined;
 };
 
 export type SweepResult = {

@@ -33,9 +33,9 @@ import type {
   WaitForOptions,
   Waiters,
 } from './ledger-api.js';
-import type { Clock, DelegationStore, Logger, RandomSource } from './ports.js';
+import type { Clock, DelegationStore, ListQuery, Logger, RandomSource } from './ports.js';
 import { TOKENS } from './tokens.js';
-import { boundedInteger, detailText, MAX_ATTEMPT, optionsObject, positiveInteger, progressValue, requireId, requireStatus } from './validation.js';
+import { boundedInteger, detailText, MAX_ATTEMPT, optionsObject, positiveInteger, progressValue, requireDate, requireId, requireStatus } from './validation.js';
 
 // Each lost race means a competitor appended an event, and a stream only moves
 // forward a handful of times per attempt; hitting this bound means a livelock.
@@ -197,8 +197,7 @@ export class LedgerService implements Ledger {
   }
 
   async list(options?: ListOptions): Promise<Delegation[]> {
-    const { limit = DEFAULT_LIST_LIMIT, status = DEFAULT_LIST_STATUS } = optionsObject('options', options);
-    return this.store.list({ statuses: statusesOf(status), limit: boundedInteger('limit', limit, MAX_LIST_LIMIT) ?? DEFAULT_LIST_LIMIT });
+    return this.store.list(listQuery(options));
   }
 
   async stats(): Promise<Record<Status, number>> {
@@ -319,4 +318,30 @@ export function statusesOf(filter: StatusFilter): readonly Status[] {
   if (filter === 'in_flight') return IN_FLIGHT_STATUSES;
   if (filter === 'terminal') return TERMINAL_STATUSES;
   return [requireStatus(filter)];
+}
+
+/** Checks list's options into the store's query; each wrong one is an InvalidInputError naming it. */
+export function listQuery(options: ListOptions | undefined): ListQuery {
+  const {
+    limit = DEFAULT_LIST_LIMIT,
+    status = DEFAULT_LIST_STATUS,
+    callerId,
+    calleeId,
+    createdAfter,
+    createdBefore,
+    after,
+  } = optionsObject('options', options);
+  const position = after === undefined ? undefined : optionsObject('after', after);
+  return {
+    statuses: statusesOf(status),
+    limit: boundedInteger('limit', limit, MAX_LIST_LIMIT) ?? DEFAULT_LIST_LIMIT,
+    callerId: callerId === undefined ? undefined : requireId('callerId', callerId),
+    calleeId: calleeId === undefined ? undefined : requireId('calleeId', calleeId),
+    createdAfter: createdAfter === undefined ? undefined : requireDate('createdAfter', createdAfter),
+    createdBefore: createdBefore === undefined ? undefined : requireDate('createdBefore', createdBefore),
+    after:
+      position === undefined
+        ? undefined
+        : { createdAt: requireDate('after.createdAt', position.createdAt), delegationId: requireId('after.delegationId', position.delegationId) },
+  };
 }

@@ -61,6 +61,12 @@ export type ClaimResult = { readonly delegations: readonly Delegation[]; readonl
 export type ListQuery = {
   readonly statuses: readonly Status[];
   readonly limit: number;
+  readonly callerId?: string | undefined;
+  readonly calleeId?: string | undefined;
+  readonly createdAfter?: Date | undefined;
+  readonly createdBefore?: Date | undefined;
+  /** Rows after this one in the order newest first, ties by id ascending. */
+  readonly after?: { readonly createdAt: Date; readonly delegationId: string } | undefined;
 };
 
 /** The delegation store: an event log plus the current state, written together. */

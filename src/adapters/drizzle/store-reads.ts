@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lt, or, type SQL, sql } from 'drizzle-orm';
 import { STATUSES, type Delegation, type Status, type StoredEvent } from '../../domain/index.js';
 import type { ListQuery, StreamSnapshot } from '../../app/ports.js';
 import { preparedRead, query, type DrizzleDb, type Row } from './db.js';
@@ -55,7 +55,17 @@ export class StoreReads {
 
   async list(q: ListQuery): Promise<Delegation[]> {
     if (q.statuses.length === 0) return [];
-    return (await this.byStatus({ statuses: arrayLiteral(q.statuses), limit: q.limit })).map(toDelegation);
+    if (q.callerId === undefined && q.calleeId === undefined && q.createdAfter === undefined && q.createdBefore === undefined && q.after === undefined) {
+      return (await this.byStatus({ statuses: arrayLiteral(q.statuses), limit: q.limit })).map(toDelegation);
+    }
+    const d = this.tables.delegations;
+    const rows = await this.db
+      .select()
+      .from(d)
+      .where(and(sql`${d.status} = ANY(${arrayLiteral(q.statuses)}::text[])`, ...listFilters(d, q)))
+      .orderBy(desc(d.createdAt), asc(d.delegationId))
+      .limit(q.limit);
+    return rows.map(toDelegation);
   }
 
   async countByStatus(): Promise<Record<Status, number>> {
@@ -106,4 +116,16 @@ function eventFields({ delegationEvents: e }: LedgerTables) {
 
 export function parsed(value: unknown): unknown {
   return typeof value === 'string' ? JSON.parse(value) : (value ?? []);
+}
+
+/** The filters beyond status, and the keyset: rows after `after` in the order created_at descending, id ascending. */
+function listFilters(d: LedgerTables['delegations'], q: ListQuery): (SQL | undefined)[] {
+  const { after } = q;
+  return [
+    q.callerId === undefined ? undefined : eq(d.callerId, q.callerId),
+    q.calleeId === undefined ? undefined : eq(d.calleeId, q.calleeId),
+    q.createdAfter === undefined ? undefined : gt(d.createdAt, q.createdAfter),
+    q.createdBefore === undefined ? undefined : lt(d.createdAt, q.createdBefore),
+    after === undefined ? undefined : or(lt(d.createdAt, after.createdAt), and(eq(d.createdAt, after.createdAt), gt(d.delegationId, after.delegationId))),
+  ];
 }

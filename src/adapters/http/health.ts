@@ -4,8 +4,10 @@ import type { Clock } from '../../app/ports.js';
 
 const PROBE_TIMEOUT_MS = 2000;
 
+export type AdminServicesLike = { readonly sweeper: Sweeper; readonly clock: Clock };
+
 /** 200 when the database answers; 503 while it is still opening or when it does not answer in time. */
-export async function health(c: Context, services: { sweeper: Sweeper; clock: Clock } | null): Promise<Response> {
+export async function health(c: Context, services: AdminServicesLike | null): Promise<Response> {
   if (services === null) return c.json({ status: 'starting', database: 'opening', lastSweep: null, failedSweeps: 0 }, 503);
   const { sweeper } = services;
   const reachable = await probe(services.clock);

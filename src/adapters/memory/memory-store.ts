@@ -130,9 +130,10 @@ export class MemoryDelegationStore implements DelegationStore {
   }
 
   async list(query: ListQuery): Promise<Delegation[]> {
+    const { after } = query;
     return [...this.rows.values()]
-      .filter((row) => query.statuses.includes(row.status))
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.delegationId.localeCompare(b.delegationId))
+      .filter((row) => query.statuses.includes(row.status) && matchesList(row, query) && (after === undefined || listOrder(after, row) < 0))
+      .sort(listOrder)
       .slice(0, query.limit);
   }
 
@@ -232,4 +233,19 @@ function mergeHeartbeat(current: Delegation, next: Delegation): Delegation {
 
 function idempotencyKey(delegation: Delegation): string | null {
   return delegation.idempotencyKey === null ? null : `${delegation.callerId}\u0000${delegation.idempotencyKey}`;
+}
+
+/** List order: newest first, ties by id (ascending). */
+function listOrder(a: Pick<Delegation, 'createdAt' | 'delegationId'>, b: Pick<Delegation, 'createdAt' | 'delegationId'>): number {
+  return b.createdAt.getTime() - a.createdAt.getTime() || a.delegationId.localeCompare(b.delegationId);
+}
+
+function matchesList(row: Delegation, { callerId, calleeId, createdAfter, createdBefore }: ListQuery): boolean {
+  const created = row.createdAt.getTime();
+  return (
+    (callerId === undefined || row.callerId === callerId) &&
+    (calleeId === undefined || row.calleeId === calleeId) &&
+    (createdAfter === undefined || created > createdAfter.getTime()) &&
+    (createdBefore === undefined || created < createdBefore.getTime())
+  );
 }
