@@ -151,9 +151,13 @@ describe('the client against the service (memory store)', () => {
     );
     expect(outcome).toMatchObject({ status: 'failed', error: 'upstream 502', retryable: true });
     expect(await as.callerA.get(created.delegationId)).toMatchObject({ status: 'queued', attempt: 2 });
+    // Attempt 1's late beat is told to stop: attempt 2 superseded it.
+    expect(await as.agentA.heartbeat(created.delegationId, { attempt: 1 })).toMatchObject({ stop: true, reason: 'superseded' });
+    // Out of the queue, so later claims of agent-a take only their own.
+    expect(await as.callerA.cancel(created.delegationId)).toMatchObject({ outcome: 'applied' });
   });
 
-  it('refusals are the ledger’s outcomes; a stale attempt’s beat is told to stop', async () => {
+  it('refusals are the ledger’s outcomes; a finished delegation’s beat is told to stop', async () => {
     const claimed = await claimedByAgentA('short');
     expect(await as.agentA.complete(claimed.delegationId, { attempt: 1, result: 'ok' })).toMatchObject({ outcome: 'applied' });
     expect(await as.agentA.complete(claimed.delegationId, { attempt: 1, result: 'ok' })).toMatchObject({ outcome: 'unchanged' });
