@@ -20,7 +20,12 @@ const COMPLETION_CONCURRENCY = 16;
 /** The fixture's callees: row i is addressed to agent-(i % 31) (bench/lib/fixtures.ts). */
 const CALLEES = 31;
 
-type Service = { readonly server: RunningServer; readonly agentFor: (row: number) => DelegationsClient };
+type Service = {
+  readonly server: RunningServer;
+  readonly agentFor: (row: number) => DelegationsClient;
+  /** An admin token: the routes skip the read that checks an agent's delegation is its own. */
+  readonly admin: DelegationsClient;
+};
 
 /**
  * The daemon's app as the daemon builds it (request log on, agent tokens checked per request),
@@ -28,7 +33,11 @@ type Service = { readonly server: RunningServer; readonly agentFor: (row: number
  */
 async function startService(lib: WiredDelegations): Promise<Service> {
   const tokens = Array.from({ length: CALLEES }, () => newToken());
-  const table = tokenTable(tokens.map((token, i) => ({ role: 'agent', name: `agent-${i}`, sha256: hashToken(token), calleeId: `agent-${i}` }) as const));
+  const adminToken = newToken();
+  const table = tokenTable([
+    ...tokens.map((token, i) => ({ role: 'agent', name: `agent-${i}`, sha256: hashToken(token), calleeId: `agent-${i}` }) as const),
+    { role: 'admin', name: 'bench-admin', sha256: hashToken(adminToken) },
+  ]);
   let port = 0;
   const services = { ledger: lib.ledger, sweeper: lib.sweeper, clock: lib.clock };
   const app = createAdminApp({
@@ -43,7 +52,8 @@ async function startService(lib: WiredDelegations): Promise<Service> {
   port = server.port;
   const clients = tokens.map((token) => createClient({ baseUrl: server.url, token, maxRetries: 0 }));
   // Row ids are 1-based: `${prefix}${row + 1}` is row + 1 in the fixture's numbering.
-  return { server, agentFor: (row) => clients[(row + 1) % CALLEES] as DelegationsClient };
+  const admin = createClient({ baseUrl: server.url, token: adminToken, maxRetries: 0 });
+  return { server, agentFor: (row) => clients[(row + 1) % CALLEES] as DelegationsClient, admin };
 }
 
 export async function httpSection(ctx: BenchContext): Promise<Figure[]> {
@@ -70,11 +80,11 @@ async function heartbeats(ctx: BenchContext, lib: WiredDelegations, service: Ser
   const figures: Figure[] = [];
   for (const agents of AGENTS) {
     const units = (ctx.quick ? 300 : 3_000) * (agents === 1 ? 1 : 2);
-    const runs = { http: [] as number[], ledger: [] as number[] };
+    const runs = { http: [] as number[], admin: [] as number[], ledger: [] as number[] };
     for (let round = 0; round < ctx.rounds; round += 1) {
       ctx.progress(`http: heartbeats, ${agents} concurrent agents, round ${round + 1}`);
       await reset(target, [fixture]);
-      const recorded = { http: 0, ledger: 0 };
+      const recorded = { http: 0, admin: 0, ledger: 0 };
       // Agent k of the run beats its own delegation: op i is agent (i % agents)'s beat.
       const row = (i: number) => i % Math.min(agents, rows);
       const sides = {
@@ -85,16 +95,23 @@ async function heartbeats(ctx: BenchContext, lib: WiredDelegations, service: Ser
           const r = row(i);
           if ((await service.agentFor(r).heartbeat(ids[r] as string, { attempt: 1 })).outcome === 'recorded') recorded.http += 1;
         },
+        admin: async (i: number) => {
+          if ((await service.admin.heartbeat(ids[row(i)] as string, { attempt: 1 })).outcome === 'recorded') recorded.admin += 1;
+        },
       };
       // Warm both (connections opened, code paths compiled), then count afresh.
       await throughput(4 * agents, agents, sides.ledger);
       await throughput(4 * agents, agents, sides.http);
+      await throughput(4 * agents, agents, sides.admin);
       recorded.http = 0;
+      recorded.admin = 0;
       recorded.ledger = 0;
       const rates = await pairedThroughput(units, agents, sides);
       expectSame('in-process heartbeats recorded', units, recorded.ledger);
       expectSame('HTTP heartbeats recorded', units, recorded.http);
+      expectSame('HTTP heartbeats (admin token) recorded', units, recorded.admin);
       runs.http.push(rates.http);
+      runs.admin.push(rates.admin);
       runs.ledger.push(rates.ledger);
     }
     const ratio = median(runs.http) / median(runs.ledger);
@@ -102,6 +119,10 @@ async function heartbeats(ctx: BenchContext, lib: WiredDelegations, service: Ser
       figure(SECTION, `HTTP POST /v1/delegations/:id/heartbeat, ${agents} concurrent agent${agents === 1 ? '' : 's'}`, 'beats/s', runs.http, {
         label: 'HTTP / in-process',
         value: ratio,
+      }),
+      figure(SECTION, `  diagnostic: the same with an admin token (no ownership read), ${agents} concurrent`, 'beats/s', runs.admin, {
+        label: 'HTTP / in-process',
+        value: median(runs.admin) / median(runs.ledger),
       }),
       figure(SECTION, `in-process ledger.heartbeat, ${agents} concurrent caller${agents === 1 ? '' : 's'}`, 'beats/s', runs.ledger),
     );
