@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_CLAIM_LIMIT } from '../../app/ledger.js';
-import { STATUSES } from '../../domain/index.js';
+import { isStatus, STATUSES, type Status } from '../../domain/index.js';
 import { limitSchema, statusFilterSchema } from '../admin/list-query.js';
 import { DEFAULT_LIST_LIMIT, DEFAULT_STATUS_FILTER } from '../admin/list-query.js';
 
@@ -80,8 +80,8 @@ export const waitQuery = z.strictObject({
     .optional()
     .openapi({ description: `default ${DEFAULT_WAIT_MS}, at most ${MAX_WAIT_MS}` }),
   until: text
-    .transform((value) => value.split(','))
-    .pipe(z.array(z.enum(STATUSES, { error: `must be statuses separated by commas; allowed: ${UNTIL}` })))
+    .refine((value) => value.split(',').every(isStatus), { error: `must be statuses separated by commas; allowed: ${UNTIL}` })
+    .transform((value) => value.split(',') as Status[])
     .optional()
     .openapi({ description: 'statuses to wait for besides the terminal ones, comma-separated (input_required, say)' }),
 });

@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { createAdminApp } from '../../../src/adapters/http/admin-app.js';
 import type { BodyLimits } from '../../../src/adapters/http/body.js';
 import { type HostEntry, servedHosts } from '../../../src/adapters/http/hosts.js';
+import { hashToken, type TokenTable, tokenTable } from '../../../src/adapters/http/identity.js';
 import { listen, type RunningServer } from '../../../src/adapters/http/server.js';
 import type { Logger } from '../../../src/app/ports.js';
 import { openDelegations } from '../../../src/delegations.js';
@@ -19,6 +20,29 @@ export const IDS = {
   percent: '50%',
 } as const;
 export const TOKEN = 'corpus-Token_0.9~+/==';
+/** One token per principal the role tests need: the seeded delegations' caller and callee, and strangers of each role. */
+export const ROLE_TOKENS = {
+  admin: 'role-admin-token',
+  caller: 'role-caller-token',
+  otherCaller: 'role-other-caller-token',
+  agent: 'role-agent-token',
+  otherAgent: 'role-other-agent-token',
+} as const;
+export const SEED_CALLER = 'http-test';
+export const SEED_CALLEE = 'agent';
+
+/** The token table of ROLE_TOKENS, as DELEGATIONS_TOKENS would configure it. */
+export function roleTable(): TokenTable {
+  return tokenTable([
+    { role: 'admin', name: 'ops', sha256: hashToken(ROLE_TOKENS.admin) },
+    { role: 'caller', name: 'own-caller', sha256: hashToken(ROLE_TOKENS.caller), callerId: SEED_CALLER },
+    { role: 'caller', name: 'other-caller', sha256: hashToken(ROLE_TOKENS.otherCaller), callerId: 'someone-else' },
+    { role: 'agent', name: 'own-agent', sha256: hashToken(ROLE_TOKENS.agent), calleeId: SEED_CALLEE },
+    { role: 'agent', name: 'other-agent', sha256: hashToken(ROLE_TOKENS.otherAgent), calleeId: 'another-agent' },
+  ]);
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 /** The port the in-process app pretends to be served on; requests name it in their URL and Host. */
 export const PORT = 8080;
 export const BASE = `http://127.0.0.1:${PORT}`;
@@ -36,6 +60,8 @@ export type AdminFixture = {
 
 export type FixtureOptions = {
   readonly token?: string | null | undefined;
+  /** A token table besides the plain admin token (roleTable(), say). */
+  readonly tokens?: TokenTable | null | undefined;
   readonly bodyLimits?: BodyLimits | undefined;
   readonly extraHosts?: readonly HostEntry[] | undefined;
   /** Replaces the recording logger of the app, not the ledger's (to make request logging fail, say). */
@@ -61,6 +87,7 @@ export async function adminFixture(options: FixtureOptions = {}): Promise<AdminF
     registry: new Registry(),
     logger,
     token: options.token === undefined ? TOKEN : options.token,
+    tokens: options.tokens,
     served: () => servedHosts('127.0.0.1', port(), options.extraHosts ?? []),
     bodyLimits: options.bodyLimits,
   });
@@ -84,7 +111,7 @@ export async function listeningFixture(options: Omit<FixtureOptions, 'port'> = {
 }
 
 async function seed({ ledger }: Delegations): Promise<void> {
-  for (const id of Object.values(IDS)) await ledger.create({ delegationId: id, callerId: 'http-test', calleeId: 'agent', task: `task ${id}` });
+  for (const id of Object.values(IDS)) await ledger.create({ delegationId: id, callerId: SEED_CALLER, calleeId: SEED_CALLEE, task: `task ${id}` });
   await ledger.setStatus(IDS.running, 'in_progress');
   await ledger.setStatus(IDS.stuck, 'in_progress');
   await ledger.setStatus(IDS.stuck, 'stuck', { errorDetail: 'no heartbeat', actor: 'sweeper' });
