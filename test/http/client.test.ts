@@ -9,6 +9,7 @@ import {
   createClient,
   type Delegation,
   DelegationStoppedError,
+  DelegationExistsError,
   type DelegationsClient,
   InvalidInputError,
   runDelegation,
@@ -190,5 +191,17 @@ describe('the client against the service (memory store)', () => {
       field: 'callerId',
     });
     expect(await as.admin.create({ calleeId: 'agent-a', task: 'admin names the caller', callerId: 'caller-z' })).toMatchObject({ callerId: 'caller-z' });
+  });
+
+  it('create answers as ledger.create does: a taken delegationId is DelegationExistsError, a key reused for another request InvalidInputError', async () => {
+    const taken = await as.callerA.create({ calleeId: 'agent-b', task: 'mine', delegationId: 'taken-id' });
+    const exists = await as.callerA.create({ calleeId: 'agent-b', task: 'another', delegationId: taken.delegationId }).catch((e: unknown) => e);
+    expect(exists).toBeInstanceOf(DelegationExistsError);
+    expect(exists).toMatchObject({ delegationId: 'taken-id' });
+    await as.callerA.create({ calleeId: 'agent-b', task: 'first use', idempotencyKey: 'key-9' });
+    await expect(as.callerA.create({ calleeId: 'agent-b', task: 'second use', idempotencyKey: 'key-9' })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      field: 'task',
+    });
   });
 });

@@ -9,11 +9,11 @@ import type {
 } from '../../app/ledger-api.js';
 import type { RunnerLedger } from '../../app/runner-api.js';
 import { positiveInteger, progressValue, requireId } from '../../app/validation.js';
-import { type Delegation, InvalidInputError, type Status, type StoredEvent } from '../../domain/index.js';
+import { type Delegation, DelegationExistsError, InvalidInputError, type Status, type StoredEvent } from '../../domain/index.js';
 import { type ClientOptions, settingsOf } from './options.js';
 import { type CallOptions, type Request, read, send, type TransportSettings } from './transport.js';
 import { waitFor } from './wait.js';
-import { claimAnswer, delegationAnswer, heartbeatAnswer, listAnswer, refusedAnswer, shownAnswer, transitionAnswer } from './wire.js';
+import { claimAnswer, delegationAnswer, existsAnswer, heartbeatAnswer, listAnswer, refusedAnswer, shownAnswer, transitionAnswer } from './wire.js';
 
 /** A create over HTTP: a caller token implies its callerId; an admin token names it. */
 export type ClientCreateInput = Omit<CreateInput, 'callerId'> & { readonly callerId?: string | undefined };
@@ -61,8 +61,11 @@ export class DelegationsClient implements RunnerLedger {
       headers: key === undefined ? {} : { 'idempotency-key': key },
       // With a key the service answers a repeat with the first one's delegation; without, a repeat is a second delegation.
       replaySafe: key !== undefined,
+      expect: [409],
     };
-    return read(delegationAnswer, request, await send(this.settings, request, call)).delegation;
+    const answer = await send(this.settings, request, call);
+    if (answer.status === 409) throw new DelegationExistsError(read(existsAnswer, request, answer).delegationId);
+    return read(delegationAnswer, request, answer).delegation;
   }
 
   /** The delegation and its events, or null when there is none. */

@@ -85,6 +85,8 @@ async function once(settings: TransportSettings, request: Request, signal: Abort
   const problem = problemOf(body, response.status);
   switch (response.status) {
     case 400:
+    // 422: well-formed but refused as given (an Idempotency-Key reused for another request), naming the field.
+    case 422:
       throw new InvalidInputError(problem.field ?? 'request', problem.message);
     case 401:
     case 403:

@@ -62,6 +62,8 @@ export const delegationAnswer = z.object({ delegation: delegationWire });
 export const shownAnswer = z.object({ delegation: delegationWire, history: z.array(eventWire) });
 export const listAnswer = z.object({ delegations: z.array(delegationWire), nextCursor: z.string().nullable() });
 export const claimAnswer = z.object({ delegations: z.array(delegationWire) });
+/** 409 on create: the delegationId belongs to another delegation (what ledger.create throws DelegationExistsError for). */
+export const existsAnswer = z.object({ error: z.literal('exists'), delegationId: z.string() });
 export const waitAnswer = z.object({ delegation: delegationWire, timedOut: z.boolean() });
 
 const refusalReason = z.enum(['terminal', 'not_allowed', 'stale_attempt', 'unknown_attempt', 'not_available', 'not_found', 'already_exists']);
