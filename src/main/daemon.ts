@@ -2,6 +2,7 @@ import type { Sweeper } from '../app/ledger-api.js';
 import type { Logger } from '../app/ports.js';
 import { createAdminApp, type AdminServices } from '../adapters/http/admin-app.js';
 import { requireValidToken } from '../adapters/http/auth.js';
+import type { TokenTable } from '../adapters/http/identity.js';
 import { parseAllowedHosts, servedHosts, type ServedHosts } from '../adapters/http/hosts.js';
 import { listen } from '../adapters/http/server.js';
 import { meteredStore } from '../adapters/metrics/metered-store.js';
@@ -13,6 +14,8 @@ export type DaemonSettings = {
   readonly port: number;
   readonly host: string;
   readonly token: string | null;
+  /** The admin, caller and agent tokens (DELEGATIONS_TOKENS or DELEGATIONS_TOKENS_FILE); null: none. */
+  readonly tokens?: TokenTable | null | undefined;
   readonly logger: Logger;
   /** Host names (or host:port) the API answers to besides loopback and HOST; default: DELEGATIONS_ALLOWED_HOSTS. */
   readonly allowedHosts?: string | undefined;
@@ -31,6 +34,7 @@ const SHUTDOWN = 'shutting down: refusing new requests, letting the sweep in pro
  */
 export async function runDaemon(settings: DaemonSettings): Promise<number> {
   const { logger, token, choice } = settings;
+  const tokens = settings.tokens ?? null;
   // Refused before anything starts: a token no request can present, or a Host list that cannot be read.
   if (token !== null) requireValidToken(token);
   const extraHosts = parseAllowedHosts(settings.allowedHosts ?? process.env.DELEGATIONS_ALLOWED_HOSTS);
@@ -40,10 +44,11 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
   let served: ServedHosts = servedHosts(host, settings.port, extraHosts);
   try {
     const metrics = createMetrics();
-    const app = createAdminApp({ services: () => ready, registry: metrics.registry, logger, token, served: () => served });
+    const app = createAdminApp({ services: () => ready, registry: metrics.registry, logger, token, tokens, served: () => served });
     const server = await listen(app, { port: settings.port, host });
     served = servedHosts(host, server.port, extraHosts);
-    logger.info({ url: server.url, store: describeStore(choice), auth: token !== null }, 'admin API listening');
+    const auth = token !== null || tokens !== null;
+    logger.info({ url: server.url, store: describeStore(choice), auth, tokens: (tokens?.entries.length ?? 0) + (token === null ? 0 : 1) }, 'admin API listening');
     try {
       await prepareStore(choice);
       const services = await openServices(choice, { logger, decorateStore: meteredStore(metrics, logger) });
@@ -79,9 +84,10 @@ function never(): Promise<never> {
 }
 
 /** Without a token the API is open, so it must not be reachable from other hosts. */
-function listenHost({ host, token, logger }: DaemonSettings): string {
-  if (token !== null) return host;
-  const message = 'DELEGATIONS_ADMIN_TOKEN is not set: the admin API needs no token and listens on 127.0.0.1 only';
+function listenHost({ host, token, tokens, logger }: DaemonSettings): string {
+  if (token !== null || (tokens ?? null) !== null) return host;
+  const message =
+    'no token is configured (DELEGATIONS_ADMIN_TOKEN, DELEGATIONS_TOKENS or DELEGATIONS_TOKENS_FILE): the API needs no token and listens on 127.0.0.1 only';
   if (host !== LOOPBACK) logger.warn({ requestedHost: host, host: LOOPBACK }, `${message} (HOST ignored)`);
   else logger.warn({ host: LOOPBACK }, message);
   return LOOPBACK;
@@ -112,3 +118,4 @@ function stopSignal(logger: Logger) {
     },
   };
 }
+export { readTokenTable } from '../adapters/http/token-config.js';

@@ -13,6 +13,9 @@ describe('the daemon refuses settings it cannot serve, before it listens', () =>
     ['DELEGATIONS_ADMIN_TOKEN', 'tök-en'],
     ['DELEGATIONS_ADMIN_TOKEN', 'semi;colon'],
     ['DELEGATIONS_ALLOWED_HOSTS', 'http://ledger.internal'],
+    ['DELEGATIONS_TOKENS', '[{"role":"agent","name":"t1","sha256":"not-a-digest","calleeId":"translator"}]'],
+    ['DELEGATIONS_TOKENS', '[]'],
+    ['DELEGATIONS_TOKENS_FILE', '/nonexistent/tokens.json'],
   ])('%s=%j: exits non-zero with a message naming the variable', async (name, value) => {
     const daemon = DaemonProcess.start('bin', ['--data-dir', '/nonexistent/never-created'], { [name]: value });
     daemons.push(daemon);

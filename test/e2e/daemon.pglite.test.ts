@@ -30,7 +30,9 @@ describe('the daemon on embedded PGlite, without DELEGATIONS_ADMIN_TOKEN', () =>
       variable: 'DELEGATION_RETRY',
     });
     expect(await daemon.waitForLog('invalid DELEGATION_OUTAGE_GAP_S, using the default')).toMatchObject({ value: 'soon', fallbackMs: 600_000 });
-    const warning = await daemon.waitForLog('DELEGATIONS_ADMIN_TOKEN is not set: the admin API needs no token and listens on 127.0.0.1 only (HOST ignored)');
+    const warning = await daemon.waitForLog(
+      'no token is configured (DELEGATIONS_ADMIN_TOKEN, DELEGATIONS_TOKENS or DELEGATIONS_TOKENS_FILE): the API needs no token and listens on 127.0.0.1 only (HOST ignored)',
+    );
     expect(warning).toMatchObject({ requestedHost: '0.0.0.0', host: '127.0.0.1' });
     const base = await daemon.url();
     expect(new URL(base).hostname).toBe('127.0.0.1');

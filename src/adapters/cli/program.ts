@@ -18,6 +18,7 @@ import * as run from './commands/run.js';
 import * as show from './commands/show.js';
 import * as simulate from './commands/simulate.js';
 import * as stats from './commands/stats.js';
+import * as token from './commands/token.js';
 import * as sweep from './commands/sweep.js';
 import * as verify from './commands/verify.js';
 
@@ -36,6 +37,7 @@ export const COMMANDS: readonly CommandModule[] = [
   retry,
   cancel,
   verify,
+  token,
   create,
   resume,
   claim,

@@ -11,10 +11,11 @@ export function register(program: Command): void {
       .command('run')
       .description('run the sweeper daemon and the admin HTTP API until SIGINT or SIGTERM (what `npm start` does)')
       .addOption(new Option('--port <port>', `port of the admin API (0 picks a free one)`).env('PORT').default(String(DEFAULT_PORT)))
-      .addOption(new Option('--host <host>', 'address to listen on; needs DELEGATIONS_ADMIN_TOKEN unless loopback').env('HOST').default(DEFAULT_HOST))
+      .addOption(new Option('--host <host>', 'address to listen on; needs a token (DELEGATIONS_ADMIN_TOKEN or DELEGATIONS_TOKENS) unless loopback').env('HOST').default(DEFAULT_HOST))
       .addHelpText(
         'after',
-        '\nEnvironment: DELEGATIONS_ADMIN_TOKEN (bearer token for every route but /healthz), LOG_LEVEL,\n' +
+        '\nEnvironment: DELEGATIONS_ADMIN_TOKEN (an admin bearer token), DELEGATIONS_TOKENS or DELEGATIONS_TOKENS_FILE\n' +
+          '(the hashed admin, caller and agent tokens: see `delegations token create`), LOG_LEVEL,\n' +
           'DELEGATION_SWEEPER_INTERVAL_S, DELEGATION_STUCK_THRESHOLD_S, DELEGATION_OUTAGE_GAP_S, DELEGATION_RETRY (the default\n' +
           'retry policy, JSON). See the README for all of them.',
       ),
@@ -23,10 +24,12 @@ export function register(program: Command): void {
     const host = options.host.trim();
     if (host === '') throw new UsageError('invalid host "" (--host or HOST): name an address to listen on, e.g. 127.0.0.1');
     const choice = chooseStore(command);
+    const { runDaemon, readTokenTable } = await import('../../../main/daemon.js');
+    // Read before anything is opened or created: a table that cannot be used stops start-up naming the variable.
+    const tokens = await readTokenTable(process.env);
     await checkDataDir(choice, 'create');
     const token = process.env.DELEGATIONS_ADMIN_TOKEN?.trim() || null;
-    const settings = { choice, port, host, token, logger: cliLogger('info') };
-    const { runDaemon } = await import('../../../main/daemon.js');
+    const settings = { choice, port, host, token, tokens, logger: cliLogger('info') };
     let code: number;
     try {
       code = await runDaemon(settings);
