@@ -48,7 +48,10 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
     const server = await listen(app, { port: settings.port, host });
     served = servedHosts(host, server.port, extraHosts);
     const auth = token !== null || tokens !== null;
-    logger.info({ url: server.url, store: describeStore(choice), auth, tokens: (tokens?.entries.length ?? 0) + (token === null ? 0 : 1) }, 'admin API listening');
+    logger.info(
+      { url: server.url, store: describeStore(choice), auth, tokens: (tokens?.entries.length ?? 0) + (token === null ? 0 : 1) },
+      'admin API listening',
+    );
     try {
       await prepareStore(choice);
       const services = await openServices(choice, { logger, decorateStore: meteredStore(metrics, logger) });

@@ -279,6 +279,23 @@ function describeQueries(given: Given): void {
       expect(await ids({ status: 'all', limit: 3 })).toEqual(['d', 'c', 'b']);
       await expect(h.ledger.list({ limit: 1001 })).rejects.toMatchObject({ name: 'InvalidInputError', field: 'limit' });
       await expect(h.ledger.list({ limit: 0 })).rejects.toBeInstanceOf(InvalidInputError);
+      // The filters and the keyset, as the service API's list passes them.
+      const all = await h.ledger.list({ status: 'all' });
+      const second = all[1] as (typeof all)[number];
+      expect(await ids({ status: 'all', after: { createdAt: second.createdAt.toISOString(), delegationId: second.delegationId } })).toEqual(['b', 'a']);
+      expect(await ids({ status: 'all', createdBefore: second.createdAt, createdAfter: (all[3] as (typeof all)[number]).createdAt })).toEqual(['b']);
+      expect(await ids({ status: 'all', callerId: 'nobody' })).toEqual([]);
+      for (const [options, field] of [
+        [{ createdAfter: 'yesterday' }, 'createdAfter'],
+        [{ createdBefore: Number.NaN }, 'createdBefore'],
+        [{ callerId: '' }, 'callerId'],
+        [{ calleeId: 42 }, 'calleeId'],
+        [{ after: { createdAt: 'x', delegationId: 'a' } }, 'after.createdAt'],
+        [{ after: { createdAt: new Date(0), delegationId: '' } }, 'after.delegationId'],
+        [{ after: 'a' }, 'after'],
+      ] as const) {
+        await expect(h.ledger.list(options as never), field).rejects.toMatchObject({ name: 'InvalidInputError', field });
+      }
       expect(await h.ledger.stats()).toEqual({
         queued: 1,
         dispatched: 1,

@@ -4,6 +4,7 @@ import type { DelegationStore } from '../app/ports.js';
 import { problemsOf } from '../app/verify.js';
 import { describeClaimContract } from './claim.contract.js';
 import { describeGraceContract } from './grace.contract.js';
+import { describeListContract } from './list.contract.js';
 import { describeRequeueContract } from './requeue.contract.js';
 import { describeSweepContract } from './sweep.contract.js';
 import { apply, at, creation, expectWellFormedStream, MINUTE, running, seed, SECOND } from './streams.js';
@@ -28,6 +29,7 @@ export function describeDelegationStoreContract(name: string, factory: StoreFact
     describeAppend(given);
     describeHeartbeats(given);
     describeReads(given);
+    describeListContract(given);
     describeSweepContract(given);
     describeRequeueContract(given);
     describeClaimContract(given);

@@ -34,6 +34,40 @@ describe('a database that is down or slow, seen over HTTP', () => {
     }
   });
 
+  it.each([
+    ['GET', '/v1/delegations'],
+    ['GET', '/v1/delegations/d-1'],
+    ['GET', '/v1/delegations/d-1/wait?timeoutMs=60000'],
+    ['POST', '/v1/delegations'],
+    ['POST', '/v1/claims'],
+    ['POST', '/v1/delegations/d-1/heartbeat'],
+    ['POST', '/v1/delegations/d-1/complete'],
+    ['POST', '/v1/delegations/d-1/cancel'],
+  ])('%s %s: 503 with Retry-After at once when the database is unavailable, never a hang or a 500', async (method, path) => {
+    const app = appFailingWith(new DatabaseUnavailableError(undefined, 'database unavailable (ECONNREFUSED)', 'ECONNREFUSED'));
+    const body = path === '/v1/delegations' ? '{"calleeId":"a","task":"t","callerId":"c"}' : path === '/v1/claims' ? '{"calleeId":"a"}' : '{}';
+    const response = await app.request(`http://127.0.0.1:8080${path}`, {
+      method,
+      headers: { host: '127.0.0.1:8080', ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      ...(method === 'POST' ? { body } : {}),
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+  });
+
+  it('a /v1 route answers 503 (starting) while the database is still opening', async () => {
+    const app = createAdminApp({
+      services: () => null,
+      registry: new Registry(),
+      logger: silentLogger,
+      token: null,
+      served: () => servedHosts('127.0.0.1', 8080, []),
+    });
+    const response = await app.request('http://127.0.0.1:8080/v1/delegations', { headers: { host: '127.0.0.1:8080' } });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ error: 'starting' });
+  });
+
   it('answers 409 for a conflict the database reported, and 500 for anything else', async () => {
     expect((await get(appFailingWith(new DatabaseConflictError('40001', 'database conflict (40001)')), '/admin/stats')).status).toBe(409);
     expect((await get(appFailingWith(new Error('a bug')), '/admin/stats')).status).toBe(500);

@@ -28,7 +28,11 @@ describe('the token table', () => {
     ['not an array', '{}', /^DELEGATIONS_TOKENS: /],
     ['an unknown role', `[{"role":"root","name":"x","sha256":"${SHA}"}]`, /^DELEGATIONS_TOKENS\[0\]\.role: /],
     ['a digest that is not one', `[{"role":"admin","name":"ops","sha256":"abc"}]`, /^DELEGATIONS_TOKENS\[0\]\.sha256: .*64/],
-    ['an agent without its callee', `[{"role":"admin","name":"ops","sha256":"${SHA}"},{"role":"agent","name":"t1","sha256":"${'b'.repeat(64)}"}]`, /^DELEGATIONS_TOKENS\[1\]\.calleeId: /],
+    [
+      'an agent without its callee',
+      `[{"role":"admin","name":"ops","sha256":"${SHA}"},{"role":"agent","name":"t1","sha256":"${'b'.repeat(64)}"}]`,
+      /^DELEGATIONS_TOKENS\[1\]\.calleeId: /,
+    ],
     ['an unknown field', `[{"role":"admin","name":"ops","sha256":"${SHA}","token":"plain"}]`, /^DELEGATIONS_TOKENS\[0\]: /],
     ['the same token twice', `[{"role":"admin","name":"a","sha256":"${SHA}"},{"role":"admin","name":"b","sha256":"${SHA}"}]`, /"b" is configured twice/],
     ['no entry at all', '[]', /lists no token/],

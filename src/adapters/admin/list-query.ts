@@ -31,7 +31,8 @@ export type ListQueryInput = z.infer<typeof listQuerySchema>;
 
 /** The first problem of a failed parse, as the field it concerns and what is wrong with it. */
 export function firstIssue(error: z.core.$ZodError): { field: string; message: string } {
-  const [issue] = error.issues;
+  // An unknown field first: `{"calee": ...}` is better told its typo than that calleeId is missing.
+  const issue = error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? error.issues[0];
   if (issue === undefined) return { field: 'request', message: 'invalid' };
   const field = issue.code === 'unrecognized_keys' ? (issue.keys[0] ?? 'request') : issue.path.map(String).join('.') || 'request';
   const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message;

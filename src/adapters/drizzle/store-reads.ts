@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { STATUSES, type Delegation, type Status, type StoredEvent } from '../../domain/index.js';
 import type { ListQuery, StreamSnapshot } from '../../app/ports.js';
 import { preparedRead, query, type DrizzleDb, type Row } from './db.js';
@@ -126,6 +126,8 @@ function listFilters(d: LedgerTables['delegations'], q: ListQuery): (SQL | undef
     q.calleeId === undefined ? undefined : eq(d.calleeId, q.calleeId),
     q.createdAfter === undefined ? undefined : gt(d.createdAt, q.createdAfter),
     q.createdBefore === undefined ? undefined : lt(d.createdAt, q.createdBefore),
-    after === undefined ? undefined : or(lt(d.createdAt, after.createdAt), and(eq(d.createdAt, after.createdAt), gt(d.delegationId, after.delegationId))),
+    // The first conjunct is redundant but sargable: the (caller_id | callee_id, created_at) index then starts the scan at
+    // the cursor instead of filtering out every earlier page's rows.
+    after === undefined ? undefined : and(lte(d.createdAt, after.createdAt), or(lt(d.createdAt, after.createdAt), gt(d.delegationId, after.delegationId))),
   ];
 }

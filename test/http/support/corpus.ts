@@ -326,6 +326,191 @@ function refusedTransitions(): Case[] {
   return cases.map(([verb, id]) => ({ group: 'refused', name: `${verb} ${id}`, ...post(`/admin/delegations/${id}/${verb}`, []), status: 409 }));
 }
 
+const V1_SHOW = `/v1/delegations/${IDS.queued}`;
+/** The v1 routes, one concrete path each (the ids seeded), with their methods and a body each accepts. */
+const V1_ROUTES: readonly (readonly [string, 'GET' | 'POST', string])[] = [
+  ['/openapi.json', 'GET', ''],
+  ['/v1/delegations', 'GET', ''],
+  ['/v1/delegations', 'POST', '{"calleeId":"agent","task":"t","callerId":"http-test"}'],
+  [V1_SHOW, 'GET', ''],
+  [`${V1_SHOW}/wait`, 'GET', ''],
+  [`${V1_SHOW}/cancel`, 'POST', '{}'],
+  [`/v1/delegations/${IDS.waiting}/resume`, 'POST', '{}'],
+  ['/v1/claims', 'POST', '{"calleeId":"agent","limit":1}'],
+  [`/v1/delegations/${IDS.running}/heartbeat`, 'POST', '{}'],
+  [`/v1/delegations/${IDS.running}/complete`, 'POST', '{}'],
+  [`/v1/delegations/${IDS.running}/fail`, 'POST', '{}'],
+  [`/v1/delegations/${IDS.running}/input-request`, 'POST', '{"question":"q"}'],
+  [`/v1/delegations/${IDS.running}/reject`, 'POST', '{}'],
+];
+const V1_POSTS = V1_ROUTES.filter(([, method]) => method === 'POST');
+
+/** The hardening of issue 10 on every v1 route: methods, encodings, queries, types, bodies, sizes, credentials, other sites. */
+function v1(): Case[] {
+  const allowed = new Map<string, string[]>();
+  for (const [path, method] of V1_ROUTES) allowed.set(path, [...(allowed.get(path) ?? []), method]);
+  const wrongMethods = [...allowed].flatMap(([path, methods]) =>
+    ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
+      .filter((method) => !methods.includes(method))
+      .map((method) => ({ group: 'v1 method', name: `${method} ${path}`, method, path, headers: [AUTH], status: 405 })),
+  );
+  const verbs = ['cancel', 'resume', 'heartbeat', 'complete', 'fail', 'input-request', 'reject', 'wait'];
+  const encodings = ['%QQ', '%C3%28', '%E2%82', '%'].flatMap((id) =>
+    verbs.map((verb) => ({
+      group: 'v1 path encoding',
+      name: `${verb} ${id}`,
+      method: verb === 'wait' ? 'GET' : 'POST',
+      path: `/v1/delegations/${id}/${verb}`,
+      headers: [AUTH],
+      status: 400,
+      field: 'path',
+      open: true,
+    })),
+  );
+  const badIds = ['x'.repeat(300), '%20%20', '%00'].flatMap((id) =>
+    verbs.map((verb) => ({
+      group: 'v1 path',
+      name: `bad id ${id.slice(0, 12)} ${verb}`,
+      method: verb === 'wait' ? 'GET' : 'POST',
+      path: `/v1/delegations/${id}/${verb}`,
+      // A body the route accepts: the id is what is wrong.
+      ...(verb === 'wait' ? { headers: [AUTH] } : { headers: [AUTH, JSON_TYPE], body: verb === 'input-request' ? '{"question":"q"}' : '{}' }),
+      status: 400,
+      field: 'delegationId',
+    })),
+  );
+  const unknownPaths = [
+    '/v1',
+    '/v1/',
+    '/v1/delegations/',
+    `${V1_SHOW}/`,
+    `${V1_SHOW}/history`,
+    '/V1/delegations',
+    '/v2/delegations',
+    '/v1/claims/x',
+    '/openapi.yaml',
+  ].map((path) => ({
+    group: 'v1 path',
+    name: `unknown ${path}`,
+    method: 'GET',
+    path,
+    headers: [AUTH],
+    status: 404,
+  }));
+  const queries = V1_ROUTES.map(([path, method]) => ({
+    group: 'v1 query',
+    name: `unknown field on ${method} ${path}`,
+    ...(method === 'POST' ? post(`${path}?verbose=1`, []) : { method, path: `${path}?verbose=1`, headers: [AUTH] }),
+    status: 400,
+    field: 'verbose',
+  }));
+  const types = V1_POSTS.flatMap(([path, , body]) =>
+    ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data; boundary=x'].map((type) => ({
+      group: 'v1 content-type',
+      name: `${path} as ${type}`,
+      ...post(path, [['content-type', type]], body),
+      status: 415,
+      field: 'content-type',
+      open: true,
+    })),
+  );
+  const bodies = V1_POSTS.flatMap(([path]) => [
+    { group: 'v1 body', name: `${path}: truncated`, ...post(path, [JSON_TYPE], '{"a":'), status: 400, field: 'body' },
+    { group: 'v1 body', name: `${path}: an array`, ...post(path, [JSON_TYPE], '[]'), status: 400, field: 'body' },
+    { group: 'v1 body', name: `${path}: unknown field`, ...post(path, [JSON_TYPE], '{"__proto__":{"x":1}}'), status: 400, field: '__proto__' },
+    { group: 'v1 size', name: `${path}: 70 KB`, ...post(path, [JSON_TYPE], `{"reason":"${'x'.repeat(70_000)}"}`), status: 413, field: 'body' },
+  ]);
+  const credentials = V1_ROUTES.filter(([path]) => path !== '/openapi.json').flatMap(([path, method, body]) =>
+    ['Bearer', 'Basic dXNlcjpwYXNz', 'Bearer wrong', `Bearer ${TOKEN} x`].map((value) => ({
+      group: 'v1 auth',
+      name: `${method} ${path} with ${JSON.stringify(value)}`,
+      method,
+      path,
+      headers: [['authorization', value] as const, ...(method === 'POST' ? [JSON_TYPE] : [])],
+      ...(method === 'POST' ? { body } : {}),
+      status: 401,
+    })),
+  );
+  const crossSite = V1_POSTS.map(([path, , body]) => ({
+    group: 'v1 cross-site',
+    name: `${path} from another origin`,
+    ...post(path, [JSON_TYPE, ['origin', 'http://evil.example']], body),
+    status: 403,
+    field: 'origin',
+    open: true,
+  }));
+  const values = [
+    {
+      group: 'v1 value',
+      name: 'create: task a number',
+      ...post('/v1/delegations', [JSON_TYPE], '{"calleeId":"a","task":1,"callerId":"c"}'),
+      status: 400,
+      field: 'task',
+    },
+    { group: 'v1 value', name: 'create: no calleeId', ...post('/v1/delegations', [JSON_TYPE], '{"task":"t","callerId":"c"}'), status: 400, field: 'calleeId' },
+    {
+      group: 'v1 value',
+      name: 'create: deadline not a date',
+      ...post('/v1/delegations', [JSON_TYPE], '{"calleeId":"a","task":"t","callerId":"c","deadline":"soon"}'),
+      status: 400,
+      field: 'deadline',
+    },
+    {
+      group: 'v1 value',
+      name: 'create: heartbeatTimeoutMs -1',
+      ...post('/v1/delegations', [JSON_TYPE], '{"calleeId":"a","task":"t","callerId":"c","heartbeatTimeoutMs":-1}'),
+      status: 400,
+      field: 'heartbeatTimeoutMs',
+    },
+    {
+      group: 'v1 value',
+      name: 'create: retry a string',
+      ...post('/v1/delegations', [JSON_TYPE], '{"calleeId":"a","task":"t","callerId":"c","retry":"yes"}'),
+      status: 400,
+      field: 'retry',
+    },
+    {
+      group: 'v1 value',
+      name: 'create: a bad Idempotency-Key',
+      ...post('/v1/delegations', [JSON_TYPE, ['idempotency-key', 'two words']], '{"calleeId":"a","task":"t","callerId":"c"}'),
+      status: 400,
+      field: 'idempotency-key',
+    },
+    { group: 'v1 value', name: 'claim: limit 0', ...post('/v1/claims', [JSON_TYPE], '{"calleeId":"agent","limit":0}'), status: 400, field: 'limit' },
+    { group: 'v1 value', name: 'claim: limit 1001', ...post('/v1/claims', [JSON_TYPE], '{"calleeId":"agent","limit":1001}'), status: 400, field: 'limit' },
+    {
+      group: 'v1 value',
+      name: 'heartbeat: progress NaN text',
+      ...post(`/v1/delegations/${IDS.running}/heartbeat`, [JSON_TYPE], '{"progress":"half"}'),
+      status: 400,
+      field: 'progress',
+    },
+    {
+      group: 'v1 value',
+      name: 'fail: attempt -1',
+      ...post(`/v1/delegations/${IDS.running}/fail`, [JSON_TYPE], '{"attempt":-1}'),
+      status: 400,
+      field: 'attempt',
+    },
+    { group: 'v1 value', name: 'list: cursor garbage', method: 'GET', path: '/v1/delegations?cursor=%7B%7D', headers: [AUTH], status: 400, field: 'cursor' },
+    { group: 'v1 value', name: 'list: limit twice', method: 'GET', path: '/v1/delegations?limit=1&limit=2', headers: [AUTH], status: 400, field: 'limit' },
+    {
+      group: 'v1 value',
+      name: 'wait: timeoutMs 99999999',
+      method: 'GET',
+      path: `${V1_SHOW}/wait?timeoutMs=99999999`,
+      headers: [AUTH],
+      status: 400,
+      field: 'timeoutMs',
+    },
+    { group: 'v1 refused', name: 'complete a rejected one', ...post(`/v1/delegations/${IDS.rejected}/complete`, []), status: 409 },
+    { group: 'v1 refused', name: 'resume a queued one', ...post(`/v1/delegations/${IDS.queued}/resume`, []), status: 409 },
+    { group: 'v1 missing', name: 'heartbeat nobody', ...post('/v1/delegations/nobody/heartbeat', []), status: 404 },
+    { group: 'v1 missing', name: 'show nobody', method: 'GET', path: '/v1/delegations/nobody', headers: [AUTH], status: 404 },
+  ];
+  return [...wrongMethods, ...encodings, ...badIds, ...unknownPaths, ...queries, ...types, ...bodies, ...credentials, ...crossSite, ...values];
+}
+
 /** The in-process corpus: every case above, plus the no-token variants of those a browser could send to the default daemon. */
 export function inProcessCorpus(): { token: Case[]; open: Case[] } {
   const token = [
@@ -339,6 +524,7 @@ export function inProcessCorpus(): { token: Case[]; open: Case[] } {
     ...bodies(),
     ...queries(),
     ...refusedTransitions(),
+    ...v1(),
   ];
   const open = token.filter((c) => c.open === true).map((c) => ({ ...c, headers: (c.headers ?? []).filter(([name]) => name !== 'authorization') }));
   return { token, open };

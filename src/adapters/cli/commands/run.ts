@@ -11,7 +11,11 @@ export function register(program: Command): void {
       .command('run')
       .description('run the sweeper daemon and the admin HTTP API until SIGINT or SIGTERM (what `npm start` does)')
       .addOption(new Option('--port <port>', `port of the admin API (0 picks a free one)`).env('PORT').default(String(DEFAULT_PORT)))
-      .addOption(new Option('--host <host>', 'address to listen on; needs a token (DELEGATIONS_ADMIN_TOKEN or DELEGATIONS_TOKENS) unless loopback').env('HOST').default(DEFAULT_HOST))
+      .addOption(
+        new Option('--host <host>', 'address to listen on; needs a token (DELEGATIONS_ADMIN_TOKEN or DELEGATIONS_TOKENS) unless loopback')
+          .env('HOST')
+          .default(DEFAULT_HOST),
+      )
       .addHelpText(
         'after',
         '\nEnvironment: DELEGATIONS_ADMIN_TOKEN (an admin bearer token), DELEGATIONS_TOKENS or DELEGATIONS_TOKENS_FILE\n' +
