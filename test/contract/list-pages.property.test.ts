@@ -46,7 +46,10 @@ async function check(store: DelegationStore, s: Scenario): Promise<void> {
   expect(pages.every((page) => page.length <= s.limit)).toBe(true);
   expect(new Set(seen).size, 'no row twice').toBe(seen.length);
   // No gap: every row there at the start is seen; the rows inserted meanwhile may appear only where the order puts them.
-  expect(before.filter((id) => !seen.includes(id)), 'no row missed').toEqual([]);
+  expect(
+    before.filter((id) => !seen.includes(id)),
+    'no row missed',
+  ).toEqual([]);
   const now = ids(await store.list({ ...query, limit: 1000 }));
   expect(seen, 'in list order').toEqual(now.filter((id) => seen.includes(id)));
   if (s.inserted.length === 0) expect(seen).toEqual(before);
