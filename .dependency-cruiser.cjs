@@ -50,6 +50,15 @@ module.exports = {
       to: { path: '^src/adapters/(http|metrics)/|^src/testing' },
     },
     {
+      name: 'client-speaks-http-only',
+      comment:
+        'The HTTP client (the ./client export) runs in agents that embed no ledger: it sees the domain, the app’s types and ' +
+        'validation and fetch, never another adapter, the server’s framework, a database driver or the container.',
+      severity: 'error',
+      from: { path: '^src/adapters/http-client/' },
+      to: { path: '^src/adapters/(?!http-client/)|node_modules/(hono|@hono|pg|@electric-sql|drizzle-orm|inversify|reflect-metadata)/' },
+    },
+    {
       name: 'adapters-do-not-import-the-root',
       comment: 'Only the root (src/*.ts) sees every layer; adapters may not import it back, except the outward faces (cli, http) which drive a wired instance.',
       severity: 'error',

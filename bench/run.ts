@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { claimSection } from './claims.js';
 import { cliSection } from './cli.js';
 import { heartbeatSection } from './heartbeats.js';
+import { httpSection } from './http.js';
 import type { BenchContext } from './lib/context.js';
 import { describeMachine, loadAverage, sampleLoad } from './lib/machine.js';
 import type { Figure } from './lib/measure.js';
@@ -39,6 +40,7 @@ const sections: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   claims: claimSection,
   waitfor: waitForSection,
   pooler: poolerSection,
+  http: httpSection,
 };
 
 await recreateDatabase();

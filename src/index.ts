@@ -85,6 +85,7 @@ export {
   type RunStopReason,
   type RunTarget,
   type RunWork,
+  type RunnerLedger,
 } from './app/runner-api.js';
 export type * from './app/ports.js';
 export type * from './app/ledger-api.js';

@@ -1,7 +1,6 @@
-import type { Ledger } from './app/ledger-api.js';
 import type { Logger } from './app/ports.js';
 import { runDelegationWith } from './app/runner.js';
-import type { RunOptions, RunOutcome, RunTarget, RunWork } from './app/runner-api.js';
+import type { RunnerLedger, RunOptions, RunOutcome, RunTarget, RunWork } from './app/runner-api.js';
 import { withMethods } from './app/create-options.js';
 import { durationMs, MAX_DURATION_MS, MAX_TIMER_MS, optionsObject, requireId } from './app/validation.js';
 import { createPinoLogger } from './adapters/logging/pino-logger.js';
@@ -17,7 +16,8 @@ function defaultLogger(): Logger {
 }
 
 /**
- * Runs an agent's work on one attempt of a delegation, on the ledger's control channel: see
+ * Runs an agent's work on one attempt of a delegation, on the ledger's control channel (the
+ * in-process ledger, or the HTTP client of `delegation-ledger/client`): see
  * runDelegationWith. Time and timers are the system's unless given (a VirtualClock brings both).
  *
  * @example
@@ -26,7 +26,7 @@ function defaultLogger(): Logger {
  *   return summarise(task, { signal });
  * });
  */
-export async function runDelegation<T>(ledger: Ledger, target: RunTarget, work: RunWork<T>, options?: RunOptions): Promise<RunOutcome> {
+export async function runDelegation<T>(ledger: RunnerLedger, target: RunTarget, work: RunWork<T>, options?: RunOptions): Promise<RunOutcome> {
   const given = optionsObject('options', options);
   // Checked before the first beat starts the delegation: a bad option must not leave it started with no agent.
   withMethods('clock', given.clock, ['now']);

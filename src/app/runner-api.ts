@@ -1,6 +1,12 @@
 import { DelegationError, type Delegation } from '../domain/index.js';
-import type { StopReason } from './ledger-api.js';
+import type { Ledger, StopReason } from './ledger-api.js';
 import type { Clock, Logger, Timers } from './ports.js';
+
+/**
+ * What a run needs of the ledger: its beats, its report, asking for input and waiting for the
+ * answer. The in-process Ledger has it, and so does the HTTP client (`delegation-ledger/client`).
+ */
+export type RunnerLedger = Pick<Ledger, 'heartbeat' | 'setStatus' | 'requestInput' | 'waitFor' | 'history'>;
 
 /** The run an agent was handed: which delegation, and which attempt of it (fencing). */
 export type RunTarget = { readonly delegationId: string; readonly attempt: number };

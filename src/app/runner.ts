@@ -1,7 +1,16 @@
 import { InvalidInputError, isTerminal, type Delegation, type RefusalReason } from '../domain/index.js';
-import type { HeartbeatGoOn, Ledger, SetStatusOptions, TransitionOutcome } from './ledger-api.js';
+import type { HeartbeatGoOn, SetStatusOptions, TransitionOutcome } from './ledger-api.js';
 import type { TimerHandle } from './ports.js';
-import { DelegationStoppedError, type RunContext, type RunOutcome, type RunSettings, type RunStopReason, type RunTarget, type RunWork } from './runner-api.js';
+import {
+  DelegationStoppedError,
+  type RunContext,
+  type RunnerLedger,
+  type RunOutcome,
+  type RunSettings,
+  type RunStopReason,
+  type RunTarget,
+  type RunWork,
+} from './runner-api.js';
 import { MAX_TIMER_MS, positiveInteger, progressValue, requireId } from './validation.js';
 
 /**
@@ -11,7 +20,7 @@ import { MAX_TIMER_MS, positiveInteger, progressValue, requireId } from './valid
  * returned value, failed with the thrown error's message. Once the signal fired it reports
  * nothing. A start beat the store fails rejects (nothing ran); later failed beats are retried.
  */
-export async function runDelegationWith<T>(ledger: Ledger, target: RunTarget, work: RunWork<T>, settings: RunSettings): Promise<RunOutcome> {
+export async function runDelegationWith<T>(ledger: RunnerLedger, target: RunTarget, work: RunWork<T>, settings: RunSettings): Promise<RunOutcome> {
   const { delegationId, attempt } = runTarget(target);
   if (typeof work !== 'function') throw new InvalidInputError('work', 'must be a function');
   const start = await ledger.heartbeat(delegationId, { attempt });
@@ -41,7 +50,7 @@ class Run {
   private deadlineTimer: TimerHandle | null = null;
 
   constructor(
-    private readonly ledger: Ledger,
+    private readonly ledger: RunnerLedger,
     private readonly target: RunTarget,
     private readonly settings: RunSettings,
     start: HeartbeatGoOn,

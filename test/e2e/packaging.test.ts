@@ -56,7 +56,7 @@ describe('the packed package, installed into a fresh host with production depend
 
   it('ships built JavaScript and declarations, not the TypeScript sources, and lists inversify as a peer', async () => {
     const installed = join(host, 'node_modules', 'delegation-ledger');
-    for (const entry of ['index', 'inversify', 'drizzle', 'memory', 'simulator', 'testing']) {
+    for (const entry of ['index', 'inversify', 'drizzle', 'memory', 'simulator', 'testing', 'client']) {
       expect(existsSync(join(installed, 'dist', `${entry}.js`)), `dist/${entry}.js`).toBe(true);
       expect(existsSync(join(installed, 'dist', `${entry}.d.ts`)), `dist/${entry}.d.ts`).toBe(true);
     }
@@ -112,6 +112,22 @@ describe('the packed package, installed into a fresh host with production depend
     );
     expect(surface['./memory']).toEqual(expect.arrayContaining(['MemoryDelegationStore', 'VirtualClock', 'SystemTimers']));
     expect(surface['./simulator']).toEqual(expect.arrayContaining(['simulate', 'formatTable']));
+    expect(surface['./client']).toEqual(
+      expect.arrayContaining([
+        'createClient',
+        'DelegationsClient',
+        'runDelegation',
+        'AccessDeniedError',
+        'ServiceUnavailableError',
+        'RequestTimeoutError',
+        'ServiceError',
+        'InvalidInputError',
+        'WaitTimeoutError',
+        'DelegationStoppedError',
+      ]),
+    );
+    // The client is for processes that embed no ledger: no store, container or facade on its path.
+    expect(surface['./client']?.filter((name) => ['createDelegations', 'TOKENS', 'connectPostgres', 'MemoryDelegationStore'].includes(name))).toEqual([]);
     // The root is the facade's tier: containers and adapters have their own paths.
     expect(
       surface['.']?.filter((name) => ['TOKENS', 'configModule', 'LedgerService', 'MemoryDelegationStore', 'connectPostgres', 'schema'].includes(name)),

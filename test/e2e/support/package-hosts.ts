@@ -38,7 +38,7 @@ for (const [store, adapter] of Object.entries(adapters)) {
 /** What each import path exports at run time, by name. */
 export const SURFACE_HOST = `
 const surface = {};
-for (const subpath of ['', '/inversify', '/drizzle', '/memory', '/simulator']) {
+for (const subpath of ['', '/inversify', '/drizzle', '/memory', '/simulator', '/client']) {
   surface[subpath === '' ? '.' : '.' + subpath] = Object.keys(await import('delegation-ledger' + subpath));
 }
 console.log(JSON.stringify(surface));
@@ -64,6 +64,7 @@ import { configModule, drizzleModule, memoryModule, servicesModule, TOKENS } fro
 import { connectPostgres, openPglite, schema, type Connection } from 'delegation-ledger/drizzle';
 import { MemoryDelegationStore, VirtualClock } from 'delegation-ledger/memory';
 import { formatTable, simulate, type SimulationReport } from 'delegation-ledger/simulator';
+import { AccessDeniedError, createClient, runDelegation as runOverHttp, type DelegationsClient, type HeartbeatOutcome, type RunnerLedger } from 'delegation-ledger/client';
 
 export async function host(): Promise<unknown[]> {
   const container = new Container();
@@ -82,7 +83,14 @@ export async function host(): Promise<unknown[]> {
   const notAPool: string = postgres.pool;
   const waiting: number = postgres.pool.waitingCount;
   const report: (options: Parameters<typeof simulate>[0]) => Promise<SimulationReport> = simulate;
-  return [notALedger, status, history, drizzleModule(connection), notAPool, waiting, schema.delegations, report, formatTable, STATUSES, InvalidInputError];
+  // The client is what the runner runs on, as the ledger is; its answers are the ledger's types.
+  const client: DelegationsClient = createClient({ baseUrl: 'http://127.0.0.1:8080', token: 'agent-token' });
+  const overHttp: RunnerLedger = client;
+  const inProcess: RunnerLedger = ledger;
+  const beat: (id: string) => Promise<HeartbeatOutcome> = (id) => client.heartbeat(id, { attempt: 1 });
+  // @ts-expect-error a page of the list is no array of delegations
+  const notAList: Delegation[] = await client.list({ limit: 1 }).catch(() => []);
+  return [overHttp, inProcess, beat, notAList, runOverHttp, AccessDeniedError, notALedger, status, history, drizzleModule(connection), notAPool, waiting, schema.delegations, report, formatTable, STATUSES, InvalidInputError];
 }
 `;
 

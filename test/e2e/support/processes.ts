@@ -9,6 +9,8 @@ export const BIN = fileURLToPath(new URL('../../../bin/delegations.js', import.m
 const INHERITED_OUT = [
   'DATABASE_URL',
   'DELEGATIONS_ADMIN_TOKEN',
+  'DELEGATIONS_TOKENS',
+  'DELEGATIONS_TOKENS_FILE',
   'PORT',
   'HOST',
   'LOG_LEVEL',
