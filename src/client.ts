@@ -3,7 +3,7 @@
  * typed as the in-process ledger is. `runDelegation` runs an agent's work on it as on the ledger.
  *
  * @example
- * const client = createClient({ baseUrl: 'http://127.0.0.1:8080', token: process.env.AGENT_TOKEN });
+ * const client = createClient({ baseUrl: 'http://127.0.0.1:8080', token: agentToken });
  * const [delegation] = await client.claim({ limit: 1 });
  * if (delegation) await runDelegation(client, delegation, async ({ signal }) => work(delegation.taskPreview, signal));
  */

@@ -35,7 +35,8 @@ function onSeededDatabase(label: string, work: (cli: Cli) => Promise<void>): () 
 }
 
 // Concurrent: each test has a database of its own, and the time goes into child processes.
-describe.concurrent('the delegations CLI, each command a process', () => {
+// Two minutes each: a test runs up to twenty processes, which on a busy 2-core machine took 45 s.
+describe.concurrent('the delegations CLI, each command a process', { timeout: 120_000 }, () => {
   it(
     'migrate, list, show and stats read the ledger as tables and as JSON',
     onSeededDatabase('e2e_cli_read', async ({ run, json, database }) => {

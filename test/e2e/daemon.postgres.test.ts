@@ -29,7 +29,12 @@ describe.concurrent('the daemon on PostgreSQL', () => {
       const base = await daemon.url();
       await daemon.waitForLog('sweeper started');
 
-      const health = await api(base, '/healthz');
+      // The loop logs that it started before its first sweep ends: /healthz reports that sweep once it has.
+      let health = await api(base, '/healthz');
+      for (let i = 0; i < 100 && (health.body as { lastSweep?: unknown } | null)?.lastSweep === null; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        health = await api(base, '/healthz');
+      }
       expect(health.status).toBe(200);
       expect(health.body).toMatchObject({ status: 'ok', database: 'reachable', lastSweep: { at: expect.any(String), scanned: 0 } });
 

@@ -7,7 +7,7 @@ import { REPO } from './processes.js';
 const run = promisify(execFile);
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /** What a clean checkout holds that the package is built from; dist/ is left behind on purpose. */
-const SOURCES = ['package.json', 'README.md', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'drizzle', 'scripts', 'src'];
+const SOURCES = ['package.json', 'README.md', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'drizzle', 'scripts', 'src', 'ui'];
 /** The host's own inversify: a different copy from ours would make two containers' worth of metadata. */
 export const HOST_PEERS = ['inversify@8.2.3', 'reflect-metadata@0.2.2'];
 // Offline-friendly: the packages come from npm's cache when it has them.
