@@ -153,6 +153,19 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('follows the event stream: a change made elsewhere appears on the open page without a reload', async () => {
+    const page = await loggedIn();
+    await page.goto(`${base}/ui/delegations/ui-queued-1`);
+    await expect(page.getByTestId('status').textContent()).resolves.toBe('queued');
+    // The page says when its stream is open; the change is made elsewhere only then.
+    await page.locator('[data-live="on"]').waitFor();
+    const cancelled = await api(base, '/admin/delegations/ui-queued-1/cancel', { method: 'POST', token: TOKEN, body: '{"reason":"from the CLI"}' });
+    expect(cancelled.status).toBe(200);
+    await page.getByTestId('timeline').locator('li[data-type="cancelled"]').waitFor();
+    await expect(page.getByTestId('status').textContent()).resolves.toBe('cancelled');
+    await page.close();
+  });
+
   it('refuses a state-changing request that carries the session cookie but not the CSRF token', async () => {
     const page = await loggedIn();
     const refused = await page.evaluate(() =>
@@ -196,8 +209,8 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Previous' }).click();
     await until(async () => (await rows()).join() === first.join());
     await page.getByRole('link', { name: 'Settings' }).click();
-    await page.getByRole('heading', { name: 'Settings in force' }).waitFor();
-    await expect(page.locator('main').textContent()).resolves.toContain('Stuck threshold');
+    await page.getByText('Stuck threshold').waitFor();
+    await expect(page.locator('main').textContent()).resolves.toContain('2 s');
     await page.screenshot({ path: join(SCREENSHOTS, 'settings.png'), fullPage: true });
     // Keyboard: on a fresh page the skip link is the first stop, and it leads to the content.
     await page.goto(`${base}/ui/settings`);

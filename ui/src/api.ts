@@ -117,8 +117,10 @@ function query(filter: ListFilter): string {
  * Calls `onChange` (at most every `debounceMs`) when an event arrives on the stream; the
  * browser's EventSource reconnects by itself with Last-Event-ID. Returns the closer.
  */
-export function follow(path: string, onChange: (event: MessageEvent) => void, debounceMs = 300): () => void {
+export function follow(path: string, onChange: (event: MessageEvent) => void, debounceMs = 300, onLive?: (live: boolean) => void): () => void {
   const source = new EventSource(path, { withCredentials: true });
+  source.addEventListener('open', () => onLive?.(true));
+  source.addEventListener('error', () => onLive?.(false));
   let timer: ReturnType<typeof setTimeout> | undefined;
   let last: MessageEvent | null = null;
   const fire = (event: Event) => {
@@ -134,6 +136,7 @@ export function follow(path: string, onChange: (event: MessageEvent) => void, de
   return () => {
     clearTimeout(timer);
     source.close();
+    onLive?.(false);
   };
 }
 

@@ -10,8 +10,9 @@ export function DelegationPage({ id }: { id: string }) {
   const now = useNow();
   const delegation = loaded.data?.delegation ?? null;
   const inFlight = delegation !== null && IN_FLIGHT.includes(delegation.status);
+  const [live, setLive] = useState(false);
   // The delegation's own stream closes at a terminal status; it is followed only while in flight.
-  useEffect(() => (inFlight ? follow(`/v1/delegations/${encodeURIComponent(id)}/events`, () => loaded.reload(), 150) : undefined), [id, inFlight]);
+  useEffect(() => (inFlight ? follow(`/v1/delegations/${encodeURIComponent(id)}/events`, () => loaded.reload(), 150, setLive) : undefined), [id, inFlight]);
 
   if (loaded.data === null) {
     const missing = loaded.error !== null && /not found/i.test(loaded.error);
@@ -24,6 +25,7 @@ export function DelegationPage({ id }: { id: string }) {
   const left = Date.parse(d.deadline) - now;
   return html`
     <h1>Delegation <code>${d.delegationId}</code></h1>
+    <p class="muted small" data-live=${live ? 'on' : 'off'} role="status">${live ? '● following live' : inFlight ? 'connecting…' : 'ended: not followed'}</p>
     <section class="card" aria-labelledby="state">
       <h2 id="state">State</h2>
       <dl class="pairs">
