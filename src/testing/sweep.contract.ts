@@ -189,6 +189,7 @@ export function describeSweepContract(given: () => Promise<DelegationStore>): vo
         retriesExhausted: 0,
         scanned: 0,
         events: [],
+        more: false,
       });
       expect(await Promise.all(['late', 'silent'].map((id) => store.history(id)))).toEqual(histories);
     });
