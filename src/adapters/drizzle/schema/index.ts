@@ -2,3 +2,4 @@ export { delegations } from './delegations.js';
 export { delegationEvents } from './delegation-events.js';
 export { delegationSubscriptions } from './delegation-subscriptions.js';
 export { delegationSweepState } from './delegation-sweep-state.js';
+export { delegationStatusCounts } from './delegation-status-counts.js';
