@@ -47,7 +47,14 @@ describe('a schema of the host’s choice (PGlite)', () => {
     expect(await a.get('x')).toMatchObject({ status: 'dispatched', taskPreview: "a's x" });
     expect(await b.get('x')).toMatchObject({ status: 'queued', taskPreview: "b's x" });
     expect((await b.history('x')).map((e) => e.position)).toEqual([1]);
-    const tables = ['delegation_events', 'delegation_migrations', 'delegation_subscriptions', 'delegation_sweep_state', 'delegations'];
+    const tables = [
+      'delegation_events',
+      'delegation_migrations',
+      'delegation_status_counts',
+      'delegation_subscriptions',
+      'delegation_sweep_state',
+      'delegations',
+    ];
     expect(await tablesIn('tenant_a')).toEqual(tables);
     expect(await tablesIn('tenant_b')).toEqual(tables);
     expect(await tablesIn('public')).toEqual([]);

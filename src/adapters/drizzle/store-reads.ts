@@ -37,7 +37,13 @@ export class StoreReads {
     // The triggers' counts (migration status_count_triggers), not a count of the table: a few
     // hundred rows at most, however long the history.
     const c = tables.delegationStatusCounts;
-    this.counts = preparedRead(db.select({ status: c.status, n: sql<string>`sum(${c.rows})` }).from(c).groupBy(c.status), prepared);
+    this.counts = preparedRead(
+      db
+        .select({ status: c.status, n: sql<string>`sum(${c.rows})` })
+        .from(c)
+        .groupBy(c.status),
+      prepared,
+    );
     this.byIdempotencyKey = preparedRead(
       db
         .select()

@@ -23,7 +23,14 @@ export type LedgerTables = {
 // Room for the NOTIFY channel `<schema>_delegation_events` inside PostgreSQL's 63-byte names.
 const MAX_SCHEMA_LENGTH = 45;
 
-const PUBLIC_TABLES: LedgerTables = { schema: DEFAULT_SCHEMA, delegations, delegationEvents, delegationSubscriptions, delegationSweepState, delegationStatusCounts } as LedgerTables;
+const PUBLIC_TABLES: LedgerTables = {
+  schema: DEFAULT_SCHEMA,
+  delegations,
+  delegationEvents,
+  delegationSubscriptions,
+  delegationSweepState,
+  delegationStatusCounts,
+} as LedgerTables;
 const built = new Map<string, LedgerTables>([[DEFAULT_SCHEMA, PUBLIC_TABLES]]);
 
 /**
