@@ -19,7 +19,12 @@ export class SweepPageRejectedError extends Error {
 /** A due delegation the sweep could not move, and why (the database's typed message: no values). */
 export type SkippedRow = { readonly delegationId: string; readonly error: string };
 
-export type WalkedSweep = Omit<SweepTally, 'more'> & { readonly skipped: readonly SkippedRow[]; readonly pages: number };
+export type WalkedSweep = Omit<SweepTally, 'more' | 'events'> & {
+  readonly skipped: readonly SkippedRow[];
+  readonly pages: number;
+  /** Events appended, summed over pages (each page's events went to onEvents, not kept here). */
+  readonly moved: number;
+};
 
 // A backlog of 40 full pages (a million rows at the default batch) is more than one sweep
 // should hold the interval for; the rest waits for the next sweep, which starts at once.
@@ -34,6 +39,8 @@ type Walk = {
   readonly policy: SweepPolicy;
   readonly actor: string;
   readonly logger: Logger;
+  /** Each page's events once it committed: a backlog of 100,000 is never held in memory at once. */
+  readonly onEvents: (events: readonly StoredEvent[]) => void;
 };
 
 /**
@@ -42,7 +49,7 @@ type Walk = {
  * (log, result) and left for the next sweep, everything else in the page is applied.
  */
 export async function walkSweep(walk: Walk): Promise<WalkedSweep> {
-  const total = new Tally();
+  const total = new Tally(walk.onEvents);
   const skipped = new Map<string, string>();
   const budget = { statements: MAX_ISOLATION_STATEMENTS };
   let pages = 0;
@@ -56,10 +63,10 @@ export async function walkSweep(walk: Walk): Promise<WalkedSweep> {
       more = page.more && page.events.length > 0;
     } catch (error) {
       if (!(error instanceof SweepPageRejectedError)) throw error;
-      const before = { moved: total.events.length, skipped: skipped.size };
+      const before = { moved: total.moved, skipped: skipped.size };
       await isolate(walk, error.delegationIds, error.cause, { total, skipped, budget });
       // Nothing isolated (no row to blame, or no statement left): the sweep cannot go further.
-      if (total.events.length === before.moved && skipped.size === before.skipped) {
+      if (total.moved === before.moved && skipped.size === before.skipped) {
         if (budget.statements <= 0) break;
         throw error.cause;
       }
@@ -99,7 +106,9 @@ class Tally {
   requeued = 0;
   retriesExhausted = 0;
   scanned = 0;
-  readonly events: StoredEvent[] = [];
+  moved = 0;
+
+  constructor(private readonly onEvents: (events: readonly StoredEvent[]) => void) {}
 
   add(page: SweepTally): void {
     this.deadlineFailures += page.deadlineFailures;
@@ -107,12 +116,13 @@ class Tally {
     this.requeued += page.requeued;
     this.retriesExhausted += page.retriesExhausted;
     this.scanned += page.scanned;
-    for (const event of page.events) this.events.push(event);
+    this.moved += page.events.length;
+    if (page.events.length > 0) this.onEvents(page.events);
   }
 
-  result(): Omit<SweepTally, 'more'> {
-    const { deadlineFailures, stuckMarked, requeued, retriesExhausted, scanned, events } = this;
-    return { deadlineFailures, stuckMarked, requeued, retriesExhausted, scanned, events };
+  result(): Omit<WalkedSweep, 'skipped' | 'pages'> {
+    const { deadlineFailures, stuckMarked, requeued, retriesExhausted, scanned, moved } = this;
+    return { deadlineFailures, stuckMarked, requeued, retriesExhausted, scanned, moved };
   }
 }
 

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import type { SweepPolicy } from '../domain/index.js';
+import type { StoredEvent, SweepPolicy } from '../domain/index.js';
 import type { DelegationsConfig } from './config.js';
 import type { LastSweep, Sweeper, SweepResult } from './ledger-api.js';
 import type { Clock, DelegationStore, Logger } from './ports.js';
@@ -138,16 +138,19 @@ export class SweeperService implements Sweeper {
     const start = await this.store.beginSweep(now, { bootGraceMs, outageGapMs });
     if (!start.staleRuleActive) this.logger.debug({ graceFrom: start.graceFrom, bootGraceMs }, 'grace after an outage: only the deadline rule applies');
     const policy: SweepPolicy = { thresholdMs: this.config.stuckThresholdMs, staleRuleActive: start.staleRuleActive };
-    const tally = await walkSweep({ store: this.store, now, policy, actor: 'sweeper', logger: this.logger });
+    const tally = await walkSweep({ store: this.store, now, policy, actor: 'sweeper', logger: this.logger, onEvents: (events) => this.logEvents(events) });
     this.skippedRows += tally.skipped.length;
-    for (const event of tally.events) {
-      this.logger.info({ delegationId: event.delegationId, event: event.type, from: event.fromStatus, data: event.data }, 'sweeper transition');
-    }
     const { deadlineFailures, stuckMarked, requeued, retriesExhausted, scanned, skipped, pages } = tally;
     const result = { deadlineFailures, stuckMarked, requeued, retriesExhausted, errors: 0, scanned, skipped };
-    if (tally.events.length > 0 || skipped.length > 0) {
+    if (tally.moved > 0 || skipped.length > 0) {
       this.logger.info({ ...result, skipped: skipped.length, pages, staleRuleActive: policy.staleRuleActive }, 'sweep complete');
     }
     return result;
+  }
+
+  private logEvents(events: readonly StoredEvent[]): void {
+    for (const event of events) {
+      this.logger.info({ delegationId: event.delegationId, event: event.type, from: event.fromStatus, data: event.data }, 'sweeper transition');
+    }
   }
 }
