@@ -67,8 +67,9 @@ export async function walkSweep(walk: Walk): Promise<WalkedSweep> {
       await isolate(walk, error.delegationIds, error.cause, { total, skipped, budget });
       // Nothing isolated (no row to blame, or no statement left): the sweep cannot go further.
       if (total.moved === before.moved && skipped.size === before.skipped) {
-        if (budget.statements <= 0) break;
-        throw error.cause;
+        if (budget.statements > 0) throw error.cause;
+        walk.logger.warn({ pages, skipped: skipped.size }, 'sweep spent its budget isolating refused rows; the rest waits for the next sweep');
+        more = false;
       }
     }
   }

@@ -42,7 +42,9 @@ describe('walkSweep', () => {
     const store = new CountingStore({ sweepBatchSize: 1000 });
     const ids = await lateRows(store, 600);
     for (const id of ids) store.refuse(id);
-    const result = await walk(store);
+    const logger = recordingLogger();
+    const result = await walk(store, logger);
+    expect(logger.lines.map((line) => line.message)).toContain('sweep spent its budget isolating refused rows; the rest waits for the next sweep');
     expect(result.moved).toBe(0);
     expect(result.skipped.length).toBeGreaterThan(0);
     for (const { delegationId } of result.skipped) expect(ids).toContain(delegationId);
