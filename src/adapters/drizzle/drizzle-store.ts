@@ -205,7 +205,7 @@ export class DrizzleDelegationStore implements DelegationStore {
       scanned,
       events,
       // A full page means a backlog larger than one statement should lock; anything less was everything.
-      more: scanned >= limit,
+      more: limit > 0 && scanned >= limit,
     };
   }
 
