@@ -55,7 +55,6 @@ async function run(d: WiredDelegations & { clock: VirtualClock }, db: Database, 
               callerId: 'caller',
               calleeId: 'agent',
               task: 'counted',
-              deadline: (await d.clock.now()).getTime() + 6 * HOUR,
             });
           }
           return;
