@@ -12,6 +12,7 @@ import { markdownTable, printTable, writeResults } from './lib/report.js';
 import { memorySection } from './memory.js';
 import { pgliteSection } from './pglite.js';
 import { poolerSection } from './pooler.js';
+import { statsSection } from './stats.js';
 import { sweepSection } from './sweep.js';
 import { transitionSection } from './transitions.js';
 import { waitForSection } from './wait-for.js';
@@ -41,6 +42,7 @@ const sections: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   waitfor: waitForSection,
   pooler: poolerSection,
   http: httpSection,
+  stats: statsSection,
 };
 
 await recreateDatabase();

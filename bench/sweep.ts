@@ -65,22 +65,23 @@ export async function sweepSection(ctx: BenchContext): Promise<Figure[]> {
         `library sweep (sweeper.sweep: clock, statement, a pino line per event), ${label}`,
         'ms',
         runs.library,
-        judged('library / hand-written', lib10k / hand, '<= 1.5', lib10k / hand <= 1.5),
-        judged('seed / library', seed / lib10k, '>= 20', seed / lib10k >= 20),
+        judged('library / hand-written', lib10k / hand, '<= 1.2', lib10k / hand <= 1.2),
+        judged('seed / library', seed / lib10k, '>= 30', seed / lib10k >= 30),
       ),
       figure(
         SECTION,
-        'library store.sweep (clock and statement, no logging), same data',
+        'library store.sweep (one page: clock and statement, no logging), same data',
         'ms',
         runs.store,
-        judged('store / hand-written', store10k / hand, '<= 1.5', store10k / hand <= 1.5),
-        judged('seed / store', seed / store10k, '>= 20', seed / store10k >= 20),
+        judged('store / hand-written', store10k / hand, '<= 1.2', store10k / hand <= 1.2),
+        judged('seed / store', seed / store10k, '>= 30', seed / store10k >= 30),
       ),
       figure(SECTION, `seed per-row algorithm (raw pg, a transaction per row), same data`, 'ms', runs.seed),
       figure(SECTION, `hand-written single statement (lower bound), same data`, 'ms', runs.hand, { label: 'seed / hand-written', value: seed / hand }),
     ];
     figures.push(...(await nothingDue(ctx, target, run, { ...head, due: 0 })));
     figures.push(...(await scaling(ctx, target, run.library, runs.library)));
+    figures.push(...(await backlog(ctx, target, run.library)));
     return figures;
   } finally {
     await lib.close();
@@ -140,4 +141,51 @@ async function scaling(ctx: BenchContext, target: SqlTarget, run: () => Promise<
     );
   }
   return figures;
+}
+
+/**
+ * A backlog of four pages (100,000 due among 1,000,000 in flight at the default batch of 25,000)
+ * in one sweeper.sweep(), with the process's memory sampled meanwhile: each page's events are
+ * logged and dropped as the page commits, so the peak is one page's, not the backlog's.
+ */
+async function backlog(ctx: BenchContext, target: SqlTarget, run: () => Promise<number>): Promise<Figure[]> {
+  const fixture: SweepFixture = { inFlight: Math.round(1_000_000 / ctx.scale), due: Math.round(100_000 / ctx.scale), terminal: 0 };
+  const runs: number[] = [];
+  const peaks: number[] = [];
+  for (let round = 0; round < Math.min(ctx.rounds, 2); round += 1) {
+    ctx.progress(`sweep backlog of ${fixture.due} among ${fixture.inFlight} in flight, round ${round + 1}`);
+    await target.query(TRUNCATE);
+    await load(target, sweepFixtureSql(fixture));
+    globalThis.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 10);
+    try {
+      runs.push(await timedRun(fixture, run));
+    } finally {
+      clearInterval(sampler);
+    }
+    peaks.push((Math.max(peak, process.memoryUsage().rss) - before) / 2 ** 20);
+    ctx.progress(`  rss before ${Math.round(before / 2 ** 20)} MiB, peak +${Math.round(peaks.at(-1) ?? 0)} MiB`);
+  }
+  const n = (v: number) => v.toLocaleString('en');
+  return [
+    figure(SECTION, `library sweep, backlog of ${n(fixture.due)} due among ${n(fixture.inFlight)} in flight (pages of 25,000)`, 'ms', runs, {
+      label: 'due rows per second',
+      value: (fixture.due * 1000) / median(runs),
+    }),
+    figure(SECTION, "same sweeps: the process's peak resident memory above its level before the sweep", 'MiB', peaks, {
+      label: 'peak RSS of the process (MiB, lifetime)',
+      value: process.resourceUsage().maxRSS / 1024,
+    }),
+  ];
+}
+
+async function timedRun(fixture: SweepFixture, run: () => Promise<number>): Promise<number> {
+  let moved = 0;
+  const ms = await timeMs(async () => (moved = await run()));
+  expectSame('rows moved by a backlog sweep', fixture.due, moved);
+  return ms;
 }

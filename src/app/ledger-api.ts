@@ -1,4 +1,5 @@
 import { type Delegation, type RefusalReason, type RetryPolicy, type Status, type StoredEvent, TERMINAL_STATUSES } from '../domain/index.js';
+import type { SkippedRow } from './sweep-pages.js';
 
 export type CreateInput = {
   readonly callerId: string;
@@ -137,6 +138,8 @@ export type SweepResult = {
   readonly retriesExhausted: number;
   readonly errors: number;
   readonly scanned: number;
+  /** Due delegations the database refused to move (a trigger, a check); the next sweep tries them again. */
+  readonly skipped: readonly SkippedRow[];
 };
 
 /** The ledger, as hosts and outward faces drive it. */
@@ -178,6 +181,8 @@ export interface Sweeper {
   readonly failedSweeps: number;
   /** Passes that ended, ok or failed: with failedSweeps, what a metric of sweeps by result counts. */
   readonly sweepsRun: number;
+  /** Due rows the sweeps of this process could not move, summed over sweeps (a row refused twice counts twice). */
+  readonly rowsSkipped: number;
   sweep(): Promise<SweepResult>;
   start(): Promise<void>;
   stop(): Promise<void>;

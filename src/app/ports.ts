@@ -39,6 +39,17 @@ export type SweepTally = {
   /** Rows the sweep found due; more than the two counts above only when a competitor got there first. */
   readonly scanned: number;
   readonly events: readonly StoredEvent[];
+  /** The page was full: more due rows may be waiting for the next page. */
+  readonly more: boolean;
+};
+
+/**
+ * Which due rows one sweep page may move: every due row but `exclude` (rows this sweep could
+ * not move), or only the due rows among `only` (a part of a rejected page, being isolated).
+ */
+export type SweepScope = {
+  readonly exclude?: readonly string[] | undefined;
+  readonly only?: readonly string[] | undefined;
 };
 
 /** A sweep's start, decided by the store from the ledger's sweep history (sweepGrace). */
@@ -96,10 +107,13 @@ export interface DelegationStore {
   /** What a sweep at `now` would change, by the rules of classifyDelegation. */
   findDue(now: Date, policy: SweepPolicy): Promise<DueDelegation[]>;
   /**
-   * Applies those changes, each guarded so a row that moved meanwhile is left alone, and
-   * records the sweep as completed at `now` (the history beginSweep reads).
+   * Applies those changes to one page of due rows (at most the store's batch size, within
+   * `scope`), each guarded so a row that moved meanwhile is left alone, and records the sweep
+   * as completed at `now` (the history beginSweep reads). A page the database refuses as a
+   * whole (a statement error, not a lost connection) moves nothing and throws
+   * SweepPageRejectedError naming the page's rows, so the caller can isolate the culprit.
    */
-  sweep(now: Date, policy: SweepPolicy, actor: string): Promise<SweepTally>;
+  sweep(now: Date, policy: SweepPolicy, actor: string, scope?: SweepScope): Promise<SweepTally>;
   /** Delegations in id order after `afterId`, each with its whole stream: what verification folds. */
   scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]>;
   close(): Promise<void>;

@@ -1,11 +1,12 @@
 import { inject, injectable } from 'inversify';
-import type { SweepPolicy } from '../domain/index.js';
+import type { StoredEvent, SweepPolicy } from '../domain/index.js';
 import type { DelegationsConfig } from './config.js';
 import type { LastSweep, Sweeper, SweepResult } from './ledger-api.js';
 import type { Clock, DelegationStore, Logger } from './ports.js';
+import { walkSweep } from './sweep-pages.js';
 import { TOKENS } from './tokens.js';
 
-const FAILED: SweepResult = { deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 1, scanned: 0 };
+const FAILED: SweepResult = { deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 1, scanned: 0, skipped: [] };
 
 @injectable()
 export class SweeperService implements Sweeper {
@@ -17,6 +18,7 @@ export class SweeperService implements Sweeper {
   private last: LastSweep | null = null;
   private failures = 0;
   private runs = 0;
+  private skippedRows = 0;
 
   constructor(
     @inject(TOKENS.Store) private readonly store: DelegationStore,
@@ -43,6 +45,10 @@ export class SweeperService implements Sweeper {
 
   get sweepsRun(): number {
     return this.runs;
+  }
+
+  get rowsSkipped(): number {
+    return this.skippedRows;
   }
 
   get isRunning(): boolean {
@@ -132,13 +138,19 @@ export class SweeperService implements Sweeper {
     const start = await this.store.beginSweep(now, { bootGraceMs, outageGapMs });
     if (!start.staleRuleActive) this.logger.debug({ graceFrom: start.graceFrom, bootGraceMs }, 'grace after an outage: only the deadline rule applies');
     const policy: SweepPolicy = { thresholdMs: this.config.stuckThresholdMs, staleRuleActive: start.staleRuleActive };
-    const tally = await this.store.sweep(now, policy, 'sweeper');
-    for (const event of tally.events) {
+    const tally = await walkSweep({ store: this.store, now, policy, actor: 'sweeper', logger: this.logger, onEvents: (events) => this.logEvents(events) });
+    this.skippedRows += tally.skipped.length;
+    const { deadlineFailures, stuckMarked, requeued, retriesExhausted, scanned, skipped, pages } = tally;
+    const result = { deadlineFailures, stuckMarked, requeued, retriesExhausted, errors: 0, scanned, skipped };
+    if (tally.moved > 0 || skipped.length > 0) {
+      this.logger.info({ ...result, skipped: skipped.length, pages, staleRuleActive: policy.staleRuleActive }, 'sweep complete');
+    }
+    return result;
+  }
+
+  private logEvents(events: readonly StoredEvent[]): void {
+    for (const event of events) {
       this.logger.info({ delegationId: event.delegationId, event: event.type, from: event.fromStatus, data: event.data }, 'sweeper transition');
     }
-    const { deadlineFailures, stuckMarked, requeued, retriesExhausted, scanned } = tally;
-    const result = { deadlineFailures, stuckMarked, requeued, retriesExhausted, errors: 0, scanned };
-    if (tally.events.length > 0) this.logger.info({ ...result, staleRuleActive: policy.staleRuleActive }, 'sweep complete');
-    return result;
   }
 }

@@ -322,8 +322,8 @@ function describeSweeps(given: Given): void {
       h.clock.advance(THRESHOLD);
       await h.ledger.heartbeat('beating');
       h.clock.advance(1);
-      expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 1, stuckMarked: 1, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 2 });
-      expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 0 });
+      expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 1, stuckMarked: 1, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 2, skipped: [] });
+      expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 0, skipped: [] });
       expect(await h.ledger.get('silent')).toMatchObject({ status: 'stuck', errorDetail: 'no heartbeat for 600s' });
       expect(await h.ledger.get('late')).toMatchObject({ status: 'failed', errorDetail: 'deadline exceeded' });
       expect(await h.ledger.get('beating')).toMatchObject({ status: 'in_progress' });
@@ -338,7 +338,15 @@ function describeSweeps(given: Given): void {
       h.clock.advance(HOUR + 1);
       await h.sweeper.start();
       await h.sweeper.stop();
-      expect(h.sweeper.lastSweep?.result).toEqual({ deadlineFailures: 1, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 1 });
+      expect(h.sweeper.lastSweep?.result).toEqual({
+        deadlineFailures: 1,
+        stuckMarked: 0,
+        requeued: 0,
+        retriesExhausted: 0,
+        errors: 0,
+        scanned: 1,
+        skipped: [],
+      });
       h.clock.advance(THRESHOLD);
       expect(await h.sweeper.sweep()).toMatchObject({ stuckMarked: 1 });
     });

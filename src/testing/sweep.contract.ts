@@ -189,6 +189,7 @@ export function describeSweepContract(given: () => Promise<DelegationStore>): vo
         retriesExhausted: 0,
         scanned: 0,
         events: [],
+        more: false,
       });
       expect(await Promise.all(['late', 'silent'].map((id) => store.history(id)))).toEqual(histories);
     });
@@ -199,6 +200,18 @@ export function describeSweepContract(given: () => Promise<DelegationStore>): vo
       const tally = await store.sweep(NOW, GRACE, 'sweeper');
       expect(tally).toMatchObject({ deadlineFailures: 2, stuckMarked: 0, scanned: 2 });
       expect(await store.load('silent')).toMatchObject({ status: 'in_progress' });
+    });
+
+    it('moves only the due rows of its scope: those named in `only`, or all but those in `exclude`', async () => {
+      const store = await given();
+      await scene(store);
+      const only = await store.sweep(NOW, ACTIVE, 'sweeper', { only: ['silent', 'healthy', 'missing'] });
+      expect(only).toMatchObject({ deadlineFailures: 0, stuckMarked: 1, scanned: 1, more: false });
+      expect(only.events.map((event) => event.delegationId)).toEqual(['silent']);
+      const rest = await store.sweep(NOW, ACTIVE, 'sweeper', { exclude: ['late'] });
+      expect(rest.events.map((event) => event.delegationId)).toEqual(['queued-late']);
+      expect(await store.load('late')).toMatchObject({ status: 'in_progress' });
+      expect((await store.sweep(NOW, ACTIVE, 'sweeper')).events.map((event) => event.delegationId)).toEqual(['late']);
     });
 
     it('leaves alone a row that completed after findDue saw it due', async () => {

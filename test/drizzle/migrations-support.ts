@@ -87,4 +87,9 @@ export async function expectUpgradedFromPreRetry(rows: (text: string) => Promise
   const late = new Date('2026-01-01T07:00:00Z');
   expect(await store.sweep(late, { thresholdMs: 600_000, staleRuleActive: true }, 'sweeper')).toMatchObject({ deadlineFailures: 4, scanned: 4 });
   expect(await rows(`SELECT last_completed_at FROM "${schema}".delegation_sweep_state`)).toEqual([{ last_completed_at: late }]);
+  // The counts stats() reads began with the rows the release already had, and followed every write since.
+  const table = Object.fromEntries(STATUSES.map((status) => [status, 0]));
+  for (const row of await rows(`SELECT status, count(*)::int AS n FROM "${schema}".delegations GROUP BY status`)) table[String(row.status)] = Number(row.n);
+  expect(await store.countByStatus()).toEqual(table);
+  expect((await store.countByStatus()).failed).toBe(5);
 }

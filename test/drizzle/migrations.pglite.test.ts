@@ -60,6 +60,7 @@ describe('migrations on PGlite', () => {
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       'delegation_events',
       'delegation_migrations',
+      'delegation_status_counts',
       'delegation_subscriptions',
       'delegation_sweep_state',
       'delegations',

@@ -65,6 +65,7 @@ describe('migrations on PostgreSQL', () => {
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       'delegation_events',
       'delegation_migrations',
+      'delegation_status_counts',
       'delegation_subscriptions',
       'delegation_sweep_state',
       'delegations',

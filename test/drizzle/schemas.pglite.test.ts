@@ -50,6 +50,7 @@ describe('a schema of the host’s choice (PGlite)', () => {
     const tables = [
       'delegation_events',
       'delegation_migrations',
+      'delegation_status_counts',
       'delegation_subscriptions',
       'delegation_sweep_state',
       'delegations',

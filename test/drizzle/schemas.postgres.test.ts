@@ -43,6 +43,7 @@ const tablesIn = async (d: Delegations, schema: string) =>
 const LEDGER_TABLES = [
   'delegation_events',
   'delegation_migrations',
+  'delegation_status_counts',
   'delegation_subscriptions',
   'delegation_sweep_state',
   'delegations',

@@ -58,7 +58,7 @@ describe('time limits on database calls (PostgreSQL)', () => {
     const unanswered = await d.ledger.get('d1').catch((e: unknown) => e);
     expect(unanswered).toBeInstanceOf(DatabaseUnavailableError);
     expect(unanswered).toMatchObject({ kind: 'unavailable', code: 'ETIMEDOUT' });
-    expect(await d.sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 1, scanned: 0 });
+    expect(await d.sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 1, scanned: 0, skipped: [] });
     expect(d.sweeper.failedSweeps).toBe(1);
   });
 

@@ -87,10 +87,10 @@ describe.concurrent('the delegations CLI, each command a process', { timeout: 12
     onSeededDatabase('e2e_cli_sweep', async ({ json }) => {
       // No sweep of this ledger ever completed: as after an outage, only the deadline rule applies.
       const first = await json('sweep', '--once');
-      expect(first).toEqual({ deadlineFailures: OVERDUE, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: OVERDUE });
+      expect(first).toEqual({ deadlineFailures: OVERDUE, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: OVERDUE, skipped: [] });
       // op-running's only heartbeat is an hour old (seeded on a clock an hour back).
       const swept = await json('sweep', '--once', '--no-grace');
-      expect(swept).toEqual({ deadlineFailures: 0, stuckMarked: 1, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 1 });
+      expect(swept).toEqual({ deadlineFailures: 0, stuckMarked: 1, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 1, skipped: [] });
       expect(await json('verify')).toEqual({ checked: 4 + OVERDUE, mismatches: [] });
     }),
   );

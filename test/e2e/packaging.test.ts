@@ -153,7 +153,7 @@ describe('the packed package, installed into a fresh host with production depend
     expect(runs.map((r) => r.store)).toEqual(['memory', 'pglite']);
     for (const run of runs) {
       expect(run.status, String(run.store)).toBe('stuck');
-      expect(run.sweep).toEqual({ deadlineFailures: 0, stuckMarked: 1, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 1 });
+      expect(run.sweep).toEqual({ deadlineFailures: 0, stuckMarked: 1, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 1, skipped: [] });
       expect(run.seen).toEqual(['created', 'dispatched', 'marked_stuck']);
       expect(run.verify).toEqual({ checked: 1, mismatches: [] });
     }

@@ -183,7 +183,8 @@ async function sweepAgreesWithDomain(db: DrizzleDb, reset: () => Promise<void>, 
   expect(await store.findDue(s.now, s.policy)).toEqual(expected);
 
   const before = new Map((await store.scan(null, 100)).map(({ delegation }) => [delegation.delegationId, delegation]));
-  const { events: written, ...tally } = await store.sweep(s.now, s.policy, 'sweeper');
+  const { events: written, more, ...tally } = await store.sweep(s.now, s.policy, 'sweeper');
+  expect(more).toBe(false);
   expect(tally).toEqual(tallyOf(expected));
   const events = new Map(written.map((event) => [event.delegationId, event]));
   expect(written).toHaveLength(expected.length);

@@ -41,7 +41,7 @@ describe('a sweep that overruns its interval', () => {
   it('resolves as failed and is counted once, however it ends later', async () => {
     const store = new StallingStore();
     const { sweeper, logger } = sweeperOn(store, 30);
-    expect(await sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 1, scanned: 0 });
+    expect(await sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 1, scanned: 0, skipped: [] });
     expect(sweeper.failedSweeps).toBe(1);
     expect(logger.lines.map((line) => line.message)).toContain('sweep overran its interval; counted as failed');
     store.release();

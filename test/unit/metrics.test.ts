@@ -20,6 +20,7 @@ describe('delegations_sweeps_total', () => {
       get failedSweeps() {
         return tallies.failedSweeps;
       },
+      rowsSkipped: 0,
     } as unknown as Sweeper;
     const store: DelegationStore = new MemoryDelegationStore();
     metrics.observe({ sweeper, store, logger: silentLogger });
@@ -31,5 +32,28 @@ describe('delegations_sweeps_total', () => {
     Object.assign(tallies, { sweepsRun: 5, failedSweeps: 1 });
     expect(await sweepsOf(metrics.registry.metrics(), 'ok')).toBe(4);
     expect(await sweepsOf(metrics.registry.metrics(), 'error')).toBe(1);
+  });
+});
+
+describe('delegations_sweep_rows_skipped_total', () => {
+  it("follows the sweeper's count of rows it could not move, once per row however often it is scraped", async () => {
+    const metrics = createMetrics();
+    const tallies = { rowsSkipped: 0 };
+    const sweeper = {
+      lastSweep: null,
+      sweepsRun: 0,
+      failedSweeps: 0,
+      get rowsSkipped() {
+        return tallies.rowsSkipped;
+      },
+    } as unknown as Sweeper;
+    metrics.observe({ sweeper, store: new MemoryDelegationStore(), logger: silentLogger });
+    const skipped = async () => Number(/^delegations_sweep_rows_skipped_total (\d+)$/m.exec(await metrics.registry.metrics())?.[1]);
+    expect(await skipped()).toBe(0);
+    tallies.rowsSkipped = 3;
+    expect(await skipped()).toBe(3);
+    expect(await skipped()).toBe(3);
+    tallies.rowsSkipped = 4;
+    expect(await skipped()).toBe(4);
   });
 });

@@ -31,7 +31,7 @@ afterEach(async () => {
 describe('the sweeper', () => {
   it('given an empty ledger, when it sweeps, then it reports nothing done', async () => {
     const h = await given();
-    expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 0 });
+    expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 0, skipped: [] });
   });
 
   it('given a beating agent past its deadline, when it sweeps, then the delegation is failed with "deadline exceeded"', async () => {
@@ -41,7 +41,7 @@ describe('the sweeper', () => {
     await h.ledger.heartbeat('d1');
     expect(await h.sweeper.sweep()).toMatchObject({ deadlineFailures: 0, stuckMarked: 0 });
     h.clock.advance(1);
-    expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 1, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 1 });
+    expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 1, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 1, skipped: [] });
     expect(await h.ledger.get('d1')).toMatchObject({ status: 'failed', errorDetail: 'deadline exceeded' });
     expect((await h.ledger.history('d1')).at(-1)).toMatchObject({ type: 'failed', fromStatus: 'in_progress', toStatus: 'failed', actor: 'sweeper' });
   });
@@ -50,7 +50,7 @@ describe('the sweeper', () => {
     const h = await given();
     await running(h, 'd1');
     h.clock.advance(THRESHOLD + 1);
-    expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 1, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 1 });
+    expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 1, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 1, skipped: [] });
     expect(await h.ledger.get('d1')).toMatchObject({ status: 'stuck', errorDetail: 'no heartbeat for 60s' });
     expect((await h.ledger.history('d1')).at(-1)).toMatchObject({ type: 'marked_stuck', actor: 'sweeper', data: { silentForMs: THRESHOLD + 1 } });
   });
@@ -103,7 +103,7 @@ describe('the sweeper', () => {
     expect(await h.sweeper.sweep()).toMatchObject({ deadlineFailures: 1, stuckMarked: 1 });
     const versions = [(await h.ledger.get('stale'))?.version, (await h.ledger.get('late'))?.version];
     h.clock.advance(THRESHOLD);
-    expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 0 });
+    expect(await h.sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 0, scanned: 0, skipped: [] });
     expect([(await h.ledger.get('stale'))?.version, (await h.ledger.get('late'))?.version]).toEqual(versions);
   });
 });
@@ -166,7 +166,7 @@ describe('the sweep loop', () => {
 
   it('given a store that fails, when a sweep runs, then the failure is counted and logged, not thrown', async () => {
     const { sweeper, logger } = wire(failingStore());
-    expect(await sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 1, scanned: 0 });
+    expect(await sweeper.sweep()).toEqual({ deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, errors: 1, scanned: 0, skipped: [] });
     expect(sweeper.failedSweeps).toBe(1);
     expect(logger.lines.some((line) => line.level === 'error')).toBe(true);
   });

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   ConcurrencyError,
+  type DatabaseError,
   type Delegation,
   type DelegationEvent,
   type GraceRules,
@@ -18,9 +19,11 @@ import type {
   InsertResult,
   ListQuery,
   StreamSnapshot,
+  SweepScope,
   SweepStart,
   SweepTally,
 } from '../../app/ports.js';
+import { isStatementRejection, SweepPageRejectedError } from '../../app/sweep-pages.js';
 import { claimStatement } from './claim-sql.js';
 import { query, statementRunner, type DrizzleDb, type Row, type StatementRunner } from './db.js';
 import { DELEGATION_COLUMNS, dateOrNull, delegationColumns, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
@@ -28,7 +31,7 @@ import { ledgerTables, type LedgerTables } from './schema/tables.js';
 import type { PreparedSwitch } from './pooler.js';
 import { parsed, StoreReads } from './store-reads.js';
 import { arrayLiteral, jsonb, jsonbOrNull, ts, tsOrNull } from './sql-values.js';
-import { dueOf, findDueStatement, sweepStatement } from './sweep-sql.js';
+import { dueOf, findDueStatement, pageIdsStatement, sweepStatement } from './sweep-sql.js';
 import { beginSweepStatement, sweepHistoryStatement } from './sweep-state-sql.js';
 
 export type DrizzleStoreOptions = {
@@ -39,7 +42,7 @@ export type DrizzleStoreOptions = {
    * before 1.21), or a function that decides on first use (what a connection's pooler probe gives).
    */
   readonly preparedStatements?: PreparedSwitch | undefined;
-  /** Rows one sweep statement moves at most; only a very large backlog needs a second statement. */
+  /** Rows one sweep statement (a page) moves at most; the sweeper walks a larger backlog page by page. */
   readonly sweepBatchSize?: number | undefined;
   /** Called by close(): ends the connection the store owns (nothing for a host's pool). */
   readonly onClose?: () => Promise<void>;
@@ -184,26 +187,39 @@ export class DrizzleDelegationStore implements DelegationStore {
     return rows.map(dueOf);
   }
 
-  async sweep(now: Date, policy: SweepPolicy, actor: string): Promise<SweepTally> {
-    const events: StoredEvent[] = [];
-    const tally = { deadlineFailures: 0, stuckMarked: 0, requeued: 0, retriesExhausted: 0, scanned: 0 };
-    for (;;) {
-      const [row] = await query(this.db, sweepStatement(this.tables, now, policy, actor, this.sweepBatchSize));
-      const batch = (parsed(row?.events) as Row[]).map(toStoredEvent);
-      const found = Number(row?.scanned ?? 0);
-      // Counted by verdict, not by event type: the deadline and running out of attempts both write `failed`.
-      const moved = parsed(row?.tally) as Partial<Record<DueDelegation['verdict']['kind'], number>>;
-      tally.deadlineFailures += Number(moved.deadline_exceeded ?? 0);
-      tally.stuckMarked += Number(moved.stale_heartbeat ?? 0);
-      tally.requeued += Number(moved.requeue_stuck ?? 0);
-      tally.retriesExhausted += Number(moved.retries_exhausted ?? 0);
-      tally.scanned += found;
-      events.push(...batch);
-      // A full batch means a backlog larger than one statement should lock; anything less was everything.
-      if (found < this.sweepBatchSize || batch.length === 0) break;
+  async sweep(now: Date, policy: SweepPolicy, actor: string, scope: SweepScope = {}): Promise<SweepTally> {
+    const limit = scope.only === undefined ? this.sweepBatchSize : Math.min(this.sweepBatchSize, scope.only.length);
+    let row: Row | undefined;
+    try {
+      [row] = await query(this.db, sweepStatement(this.tables, now, policy, actor, limit, scope));
+    } catch (error) {
+      if (!isStatementRejection(error)) throw error;
+      throw new SweepPageRejectedError(await this.pageIds(now, policy, scope, limit, error), error);
     }
+    const events = (parsed(row?.events) as Row[]).map(toStoredEvent);
+    const scanned = Number(row?.scanned ?? 0);
+    // Counted by verdict, not by event type: the deadline and running out of attempts both write `failed`.
+    const moved = parsed(row?.tally) as Partial<Record<DueDelegation['verdict']['kind'], number>>;
     if (events.length > 0) this.options.onEventsAppended?.();
-    return { ...tally, events };
+    return {
+      deadlineFailures: Number(moved.deadline_exceeded ?? 0),
+      stuckMarked: Number(moved.stale_heartbeat ?? 0),
+      requeued: Number(moved.requeue_stuck ?? 0),
+      retriesExhausted: Number(moved.retries_exhausted ?? 0),
+      scanned,
+      events,
+      // A full page means a backlog larger than one statement should lock; anything less was everything.
+      more: limit > 0 && scanned >= limit,
+    };
+  }
+
+  /** The ids a refused page held; when even reading them is refused, the page's own error stands. */
+  private async pageIds(now: Date, policy: SweepPolicy, scope: SweepScope, limit: number, rejection: DatabaseError): Promise<string[]> {
+    try {
+      return (await query(this.db, pageIdsStatement(this.tables, now, policy, scope, limit))).map((r) => String(r.delegationId));
+    } catch {
+      throw rejection;
+    }
   }
 
   scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]> {

@@ -1,8 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { assertNever, DEADLINE_EXCEEDED, IN_FLIGHT_STATUSES, LIVENESS_CHECKED_STATUSES, staleDetail, type SweepPolicy } from '../../domain/index.js';
-import type { DueDelegation } from '../../app/ports.js';
+import type { DueDelegation, SweepScope } from '../../app/ports.js';
 import type { Row } from './db.js';
 import { EVENT_COLUMNS } from './rows.js';
+import { arrayLiteral } from './sql-values.js';
 import { availableAfterBackoff, isoText, retriesExhaustedDetail, retryField } from './retry-sql.js';
 import type { LedgerTables } from './schema/tables.js';
 import { literalList } from './schema/sql-lists.js';
@@ -49,6 +50,20 @@ function verdictOf(now: Date): SQL {
     WHEN d.status = 'stuck' THEN CASE WHEN d.attempt < ${retryField('maxAttempts')} THEN ${verdict('requeue_stuck')}
       ELSE ${verdict('retries_exhausted')} END
     ELSE ${verdict('stale_heartbeat')} END`;
+}
+
+/** The scope as a predicate on `d`; nothing at all for a whole sweep, so its statement text stays the same. */
+function inScope(scope: SweepScope): SQL {
+  const parts: SQL[] = [];
+  if (scope.only !== undefined) parts.push(sql` AND d.delegation_id = ANY(${arrayLiteral(scope.only)}::text[])`);
+  if (scope.exclude !== undefined && scope.exclude.length > 0) parts.push(sql` AND d.delegation_id <> ALL(${arrayLiteral(scope.exclude)}::text[])`);
+  return sql.join(parts);
+}
+
+/** The rows a refused page held (its scope, its limit), in id order for a stable bisection; nothing is locked. */
+export function pageIdsStatement(tables: LedgerTables, now: Date, policy: SweepPolicy, scope: SweepScope, batchSize: number): SQL {
+  return sql`SELECT d.delegation_id AS "delegationId" FROM ${tables.delegations} d
+    WHERE ${duePredicate(now, policy)}${inScope(scope)} ORDER BY d.delegation_id LIMIT ${batchSize}`;
 }
 
 /** What a sweep would change, without changing it (the differential tests compare this with the domain). */
@@ -112,13 +127,13 @@ function eventOf(): { type: SQL; details: SQL } {
  * and status with the predicate repeated, appends exactly one event per moved row, and
  * records the sweep as completed (the history beginSweep reads) in the same transaction.
  */
-export function sweepStatement(tables: LedgerTables, now: Date, policy: SweepPolicy, actor: string, batchSize: number): SQL {
+export function sweepStatement(tables: LedgerTables, now: Date, policy: SweepPolicy, actor: string, batchSize: number, scope: SweepScope = {}): SQL {
   const { delegations, delegationEvents } = tables;
   const predicate = duePredicate(now, policy);
   const event = eventOf();
   return sql`WITH due AS (
       SELECT d.delegation_id, d.version, d.status, d.error_detail, ${verdictOf(now)} AS verdict, ${silentMs(now)} AS silent_ms
-      FROM ${delegations} d WHERE ${predicate}
+      FROM ${delegations} d WHERE ${predicate}${inScope(scope)}
       LIMIT ${batchSize} FOR UPDATE OF d SKIP LOCKED
     ), moved AS (
       UPDATE ${delegations} d SET ${moveSet(now)}

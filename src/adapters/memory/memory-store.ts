@@ -28,6 +28,7 @@ import type {
   InsertResult,
   ListQuery,
   StreamSnapshot,
+  SweepScope,
   SweepStart,
   SweepTally,
 } from '../../app/ports.js';
@@ -36,6 +37,8 @@ import { ChangeSignal } from '../../app/change-signal.js';
 export type MemoryStoreOptions = {
   /** The jitter draws of the sweeper's automatic retries, in [0, 1); seeded in simulations. Default Math.random. */
   readonly random?: (() => number) | undefined;
+  /** Rows one sweep page moves at most (default: every due row in one page). */
+  readonly sweepBatchSize?: number | undefined;
 };
 
 /**
@@ -57,11 +60,15 @@ export class MemoryDelegationStore implements DelegationStore {
   }
   private sweeps: SweepHistory = { lastCompletedAt: null, graceFrom: null };
   private readonly random: () => number;
+  private readonly sweepBatchSize: number;
+  // Kept with every write, so counting costs nine numbers, not the whole history.
+  private readonly counts = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
   /** Fires after every append, for subscribers in this process. */
   readonly appended = new ChangeSignal();
 
   constructor(options: MemoryStoreOptions = {}) {
     this.random = options.random ?? Math.random;
+    this.sweepBatchSize = options.sweepBatchSize ?? Number.POSITIVE_INFINITY;
   }
 
   async insert(delegation: Delegation, event: DelegationEvent): Promise<InsertResult> {
@@ -143,9 +150,7 @@ export class MemoryDelegationStore implements DelegationStore {
   }
 
   async countByStatus(): Promise<Record<Status, number>> {
-    const counts = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
-    for (const row of this.rows.values()) counts[row.status] += 1;
-    return counts;
+    return { ...this.counts };
   }
 
   async findDue(now: Date, policy: SweepPolicy): Promise<DueDelegation[]> {
@@ -158,8 +163,11 @@ export class MemoryDelegationStore implements DelegationStore {
     return due;
   }
 
-  async sweep(now: Date, policy: SweepPolicy, actor: string): Promise<SweepTally> {
-    const due = await this.findDue(now, policy);
+  async sweep(now: Date, policy: SweepPolicy, actor: string, scope: SweepScope = {}): Promise<SweepTally> {
+    const only = scope.only === undefined ? null : new Set(scope.only);
+    const exclude = new Set(scope.exclude ?? []);
+    const inScope = (await this.findDue(now, policy)).filter(({ delegationId }) => (only === null || only.has(delegationId)) && !exclude.has(delegationId));
+    const due = inScope.slice(0, this.sweepBatchSize);
     const events: StoredEvent[] = [];
     const moved = { deadline_exceeded: 0, stale_heartbeat: 0, requeue_stuck: 0, retries_exhausted: 0 };
     for (const { delegationId, verdict } of due) {
@@ -179,6 +187,7 @@ export class MemoryDelegationStore implements DelegationStore {
       retriesExhausted: moved.retries_exhausted,
       scanned: due.length,
       events,
+      more: inScope.length > due.length,
     };
   }
 
@@ -213,6 +222,9 @@ export class MemoryDelegationStore implements DelegationStore {
   }
 
   private put(row: Delegation): void {
+    const previous = this.rows.get(row.delegationId);
+    if (previous !== undefined) this.counts[previous.status] -= 1;
+    this.counts[row.status] += 1;
     this.rows.set(row.delegationId, row);
     if (isInFlight(row.status)) this.inFlight.add(row.delegationId);
     else this.inFlight.delete(row.delegationId);

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Delegation, DelegationEvent, GraceRules, SweepPolicy } from '../../domain/index.js';
-import type { AppendRequest, ClaimRequest, DelegationStore, HeartbeatWrite, ListQuery, Logger } from '../../app/ports.js';
+import type { AppendRequest, ClaimRequest, DelegationStore, HeartbeatWrite, ListQuery, Logger, SweepScope } from '../../app/ports.js';
 import type { DelegationMetrics } from './metrics.js';
 
 /**
@@ -37,11 +37,11 @@ export class MeteredStore implements DelegationStore {
     return this.inner.beginSweep(now, rules);
   }
 
-  async sweep(now: Date, policy: SweepPolicy, actor: string) {
+  async sweep(now: Date, policy: SweepPolicy, actor: string, scope?: SweepScope) {
     this.logger.debug({ at: now.toISOString(), staleRuleActive: policy.staleRuleActive }, 'sweep started');
     const started = performance.now();
     try {
-      const tally = await this.inner.sweep(now, policy, actor);
+      const tally = await this.inner.sweep(now, policy, actor, scope);
       this.count(tally.events);
       return tally;
     } finally {

@@ -45,9 +45,21 @@ export function createMetrics(): DelegationMetrics {
   });
   sweeps.inc({ result: 'ok' }, 0);
   sweeps.inc({ result: 'error' }, 0);
+  let skippedSeen = 0;
+  new Counter({
+    name: 'delegations_sweep_rows_skipped_total',
+    help: 'Due delegations a sweep of this process could not move (the database refused them); each is tried again by the next sweep',
+    registers: [registry],
+    collect() {
+      if (sources === null) return;
+      const now = sources.sweeper.rowsSkipped;
+      this.inc(now - skippedSeen);
+      skippedSeen = now;
+    },
+  });
   const sweepDuration = new Histogram({
     name: 'delegations_sweep_duration_seconds',
-    help: 'Time one sweep spent in the store',
+    help: 'Time one sweep statement (a page of due rows, or a part of a refused page) spent in the store',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });

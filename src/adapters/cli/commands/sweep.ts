@@ -32,9 +32,11 @@ export function register(program: Command): void {
           requeued: result.requeued,
           'retries exhausted': result.retriesExhausted,
           scanned: result.scanned,
+          skipped: result.skipped.length,
           errors: result.errors,
         }),
       );
+    for (const row of result.skipped) print(`skipped ${row.delegationId}: ${row.error}`);
     if (result.errors > 0) throw new CommandFailed('the sweep failed (the log line above says why)');
   });
 }

@@ -3,6 +3,7 @@ import { getTableConfig, pgSchema, type PgTable } from 'drizzle-orm/pg-core';
 import { InvalidInputError } from '../../../domain/index.js';
 import { delegationEvents, delegationEventsTable } from './delegation-events.js';
 import { delegationSubscriptions, delegationSubscriptionsTable } from './delegation-subscriptions.js';
+import { delegationStatusCounts, delegationStatusCountsTable } from './delegation-status-counts.js';
 import { delegationSweepState, delegationSweepStateTable } from './delegation-sweep-state.js';
 import { delegations, delegationsTable } from './delegations.js';
 
@@ -16,12 +17,20 @@ export type LedgerTables = {
   readonly delegationEvents: ReturnType<typeof delegationEventsTable<string | undefined>>;
   readonly delegationSubscriptions: ReturnType<typeof delegationSubscriptionsTable<string | undefined>>;
   readonly delegationSweepState: ReturnType<typeof delegationSweepStateTable<string | undefined>>;
+  readonly delegationStatusCounts: ReturnType<typeof delegationStatusCountsTable<string | undefined>>;
 };
 
 // Room for the NOTIFY channel `<schema>_delegation_events` inside PostgreSQL's 63-byte names.
 const MAX_SCHEMA_LENGTH = 45;
 
-const PUBLIC_TABLES: LedgerTables = { schema: DEFAULT_SCHEMA, delegations, delegationEvents, delegationSubscriptions, delegationSweepState } as LedgerTables;
+const PUBLIC_TABLES: LedgerTables = {
+  schema: DEFAULT_SCHEMA,
+  delegations,
+  delegationEvents,
+  delegationSubscriptions,
+  delegationSweepState,
+  delegationStatusCounts,
+} as LedgerTables;
 const built = new Map<string, LedgerTables>([[DEFAULT_SCHEMA, PUBLIC_TABLES]]);
 
 /**
@@ -41,6 +50,7 @@ export function ledgerTables(schema: string | undefined = DEFAULT_SCHEMA): Ledge
       delegationEvents: delegationEventsTable(table, projection),
       delegationSubscriptions: delegationSubscriptionsTable(table),
       delegationSweepState: delegationSweepStateTable(table),
+      delegationStatusCounts: delegationStatusCountsTable(table),
     };
     built.set(name, tables);
   }
