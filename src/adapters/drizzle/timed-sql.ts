@@ -1,0 +1,35 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { HeartbeatWrite } from '../../app/ports.js';
+import { delegationColumns } from './rows.js';
+import type { LedgerTables } from './schema/tables.js';
+import { arrayLiteral } from './sql-values.js';
+
+/**
+ * The database clock's reading inside a statement: the statement's start, in whole milliseconds
+ * as a JavaScript Date holds it (DatabaseClock's reading, truncated the same way). Rounded, as the
+ * millisecond columns would store it, a stamp could lie up to half a millisecond in the future.
+ */
+export const DATABASE_NOW = sql`date_trunc('milliseconds', now())`;
+
+/** The row (all nulls when there is none) and the database's time, from one statement. */
+export function loadWithTimeStatement(tables: LedgerTables, delegationId: string): SQL {
+  return sql`SELECT ${delegationColumns('d')}, ${DATABASE_NOW} AS "now"
+    FROM (SELECT 1) AS one LEFT JOIN ${tables.delegations} AS d ON d.delegation_id = ${delegationId}`;
+}
+
+/**
+ * A batch of beats as one set-based UPDATE over unnest (no builder form for UPDATE ... FROM unnest),
+ * stamped `now`. It writes last_heartbeat and progress only, columns no index holds, so the update
+ * stays HOT (see the delegations table's fillfactor). The ledger sends each delegation once per batch.
+ */
+export function heartbeatStatement(tables: LedgerTables, beats: readonly HeartbeatWrite[], now: SQL): SQL {
+  const ids = arrayLiteral(beats.map((beat) => beat.delegationId));
+  const attempts = arrayLiteral(beats.map((beat) => beat.attempt ?? null));
+  const progress = arrayLiteral(beats.map((beat) => beat.progress));
+  return sql`UPDATE ${tables.delegations} AS d SET
+      last_heartbeat = GREATEST(d.last_heartbeat, ${now}),
+      progress = CASE WHEN b.progress IS NULL THEN d.progress ELSE GREATEST(d.progress, b.progress) END
+    FROM unnest(${ids}::text[], ${attempts}::int[], ${progress}::float8[]) AS b(id, attempt, progress)
+    WHERE d.delegation_id = b.id AND d.status = 'in_progress' AND (b.attempt IS NULL OR b.attempt = d.attempt)
+    RETURNING ${delegationColumns('d')}`;
+}
