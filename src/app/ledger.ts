@@ -322,7 +322,9 @@ function rounds(targets: readonly { delegationId: string; attempt: number | unde
   targets.forEach(({ delegationId, attempt }, index) => {
     const n = seen.get(delegationId) ?? 0;
     seen.set(delegationId, n + 1);
-    (out[n] ??= []).push({ beat: { delegationId, attempt, progress: null }, index });
+    const round = out[n] ?? [];
+    round.push({ beat: { delegationId, attempt, progress: null }, index });
+    out[n] = round;
   });
   return out;
 }
