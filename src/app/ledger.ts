@@ -59,7 +59,7 @@ export const MAX_CLAIM_LIMIT = 1000;
  * heartbeat() calls gathered into one write: up to this many per statement, and this many
  * statements on their way at once (the rest gather meanwhile). See BENCHMARKS.md for the choice.
  */
-export const HEARTBEAT_COALESCING = { maxBatch: 1000, maxInFlight: 2 } as const;
+export const HEARTBEAT_COALESCING = { maxBatch: 1000, maxInFlight: 1 } as const;
 
 type Beat = { readonly delegationId: string; readonly attempt: number | undefined; readonly progress: number | null };
 

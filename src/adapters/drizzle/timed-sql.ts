@@ -21,6 +21,12 @@ export function loadWithTimeStatement(tables: LedgerTables, delegationId: string
  * A batch of beats as one set-based UPDATE over unnest (no builder form for UPDATE ... FROM unnest),
  * stamped `now`. It writes last_heartbeat and progress only, columns no index holds, so the update
  * stays HOT (see the delegations table's fillfactor). The ledger sends each delegation once per batch.
+ *
+ * Committed without waiting for the WAL's flush to disk (synchronous_commit off, for this statement's
+ * transaction only): a plain beat is a liveness hint the agent repeats, and the flush (about 2 ms on
+ * this machine's disk) was most of a beat's time. A server crash may lose the last fraction of a
+ * second of beats (never a transition: those commit synchronously, and flush every beat before them),
+ * which leaves a heartbeat a little older than the agent was told; the outage grace covers the restart.
  */
 export function heartbeatStatement(tables: LedgerTables, beats: readonly HeartbeatWrite[], now: SQL): SQL {
   const ids = arrayLiteral(beats.map((beat) => beat.delegationId));
@@ -29,7 +35,8 @@ export function heartbeatStatement(tables: LedgerTables, beats: readonly Heartbe
   return sql`UPDATE ${tables.delegations} AS d SET
       last_heartbeat = GREATEST(d.last_heartbeat, ${now}),
       progress = CASE WHEN b.progress IS NULL THEN d.progress ELSE GREATEST(d.progress, b.progress) END
-    FROM unnest(${ids}::text[], ${attempts}::int[], ${progress}::float8[]) AS b(id, attempt, progress)
+    FROM unnest(${ids}::text[], ${attempts}::int[], ${progress}::float8[]) AS b(id, attempt, progress),
+      (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
     WHERE d.delegation_id = b.id AND d.status = 'in_progress' AND (b.attempt IS NULL OR b.attempt = d.attempt)
     RETURNING ${delegationColumns('d')}`;
 }
