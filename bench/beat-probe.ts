@@ -22,7 +22,10 @@ for (const side of ['ledger', 'raw', 'ledger', 'raw']) {
   const op =
     side === 'ledger'
       ? (i: number) => lib.ledger.heartbeat(ids[i % ids.length] as string)
-      : (i: number) => target.query(`UPDATE delegations SET last_heartbeat = GREATEST(last_heartbeat, now()) WHERE delegation_id = $1 AND status = 'in_progress'`, [ids[i % ids.length]]);
+      : (i: number) =>
+          target.query(`UPDATE delegations SET last_heartbeat = GREATEST(last_heartbeat, now()) WHERE delegation_id = $1 AND status = 'in_progress'`, [
+            ids[i % ids.length],
+          ]);
   const rate = await throughput(count, concurrency, op);
   const used = process.cpuUsage(cpu);
   process.stdout.write(`${side} c=${concurrency}: ${rate.toFixed(0)}/s, node CPU ${((used.user + used.system) / count).toFixed(1)} µs/beat\n`);

@@ -21,7 +21,8 @@ for (let round = 0; round < 2; round += 1) {
   const [ledgerIds, rawIds] = fixtures.map(statusFixtureIds) as [string[], string[]];
   for (const side of (process.env.SIDES ?? 'ledger,raw').split(',') as ('ledger' | 'raw')[]) {
     const cpu = process.cpuUsage();
-    const op = side === 'ledger' ? (i: number) => lib.ledger.setStatus(ledgerIds[i] as string, 'dispatched') : (i: number) => rawTransition(target, rawIds[i] as string);
+    const op =
+      side === 'ledger' ? (i: number) => lib.ledger.setStatus(ledgerIds[i] as string, 'dispatched') : (i: number) => rawTransition(target, rawIds[i] as string);
     const rate = await throughput(count, concurrency, op);
     const used = process.cpuUsage(cpu);
     process.stdout.write(`${side} c=${concurrency}: ${rate.toFixed(0)}/s, node CPU ${((used.user + used.system) / count).toFixed(0)} µs/op\n`);
