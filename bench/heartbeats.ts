@@ -29,8 +29,12 @@ function sides(lib: WiredDelegations, target: SqlTarget, batch: number) {
   return {
     ledger: async (ids: string[]) => (await lib.ledger.heartbeatMany(ids)).filter((o) => o.outcome === 'recorded').length,
     raw: async (ids: string[]) => Number((await target.query(RAW_MANY, [ids])).rowCount),
+    // Diagnostic: the raw statement handing back each row, as the ledger must for its answers.
+    rawReturning: async (ids: string[]) => Number((await target.query(RAW_MANY_RETURNING, [ids])).rowCount),
   };
 }
+
+const RAW_MANY_RETURNING = `${RAW_MANY} RETURNING d.*`;
 
 export async function heartbeatSection(ctx: BenchContext): Promise<Figure[]> {
   const rows = ctx.quick ? 4_000 : 16_000;
@@ -55,24 +59,25 @@ export async function heartbeatSection(ctx: BenchContext): Promise<Figure[]> {
       const beatsPerRun = c.batch === 1 ? (ctx.quick ? 300 : 4_000) * Math.max(1, c.concurrency / 16) : ctx.quick ? 8_000 : 96_000;
       const units = Math.round(beatsPerRun / c.batch);
       const side = sides(lib, target, c.batch);
-      const runs = { ledger: [] as number[], raw: [] as number[] };
+      const names = Object.keys(side) as (keyof typeof side)[];
+      const runs = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<keyof typeof side, number[]>;
       for (let round = 0; round < ctx.rounds; round += 1) {
         ctx.progress(`heartbeats: ${c.name}, round ${round + 1}`);
         await reset(target, [fixture]);
         await throughput(2 * POOL_SIZE, POOL_SIZE, (i) => side.ledger([ids[i] as string]));
         await throughput(2 * POOL_SIZE, POOL_SIZE, (i) => side.raw([ids[i] as string]));
-        const beats = { ledger: 0, raw: 0 };
+        const beats = Object.fromEntries(names.map((name) => [name, 0])) as Record<keyof typeof side, number>;
         // Consecutive units take disjoint slices of the rows, so concurrent batches never wait on each other's locks.
-        const unit = (who: 'ledger' | 'raw') => async (i: number) => {
+        const unit = (who: keyof typeof side) => async (i: number) => {
           const start = (i * c.batch) % rows;
-          const recorded = await side[who](ids.slice(start, start + c.batch));
+          const recorded = await (side[who] as (ids: string[]) => Promise<number>)(ids.slice(start, start + c.batch));
           beats[who] += recorded;
         };
-        const rates = await pairedThroughput(units, c.concurrency, { ledger: unit('ledger'), raw: unit('raw') });
-        expectSame('ledger heartbeats recorded', units * c.batch, beats.ledger);
-        expectSame('raw heartbeats recorded', units * c.batch, beats.raw);
-        runs.ledger.push(rates.ledger * c.batch);
-        runs.raw.push(rates.raw * c.batch);
+        const rates = await pairedThroughput(units, c.concurrency, Object.fromEntries(names.map((name) => [name, unit(name)])));
+        for (const name of names) {
+          expectSame(`${name} heartbeats recorded`, units * c.batch, beats[name]);
+          runs[name].push((rates[name] as number) * c.batch);
+        }
       }
       const ratio = median(runs.ledger) / median(runs.raw);
       const goal =
@@ -90,6 +95,15 @@ export async function heartbeatSection(ctx: BenchContext): Promise<Figure[]> {
           runs.raw,
         ),
       );
+      if ('rawReturning' in runs) {
+        const returning = runs.rawReturning as number[];
+        figures.push(
+          figure(SECTION, `  diagnostic: raw UPDATE ... FROM unnest(ids) RETURNING d.*, ${c.name.split(', ').slice(-1)[0]}`, 'beats/s', returning, {
+            label: 'ledger / raw returning',
+            value: median(runs.ledger) / median(returning),
+          }),
+        );
+      }
     }
   } finally {
     await lib.close();

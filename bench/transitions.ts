@@ -68,7 +68,7 @@ export async function transitionSection(ctx: BenchContext): Promise<Figure[]> {
       const sides: Record<string, Transition> = {
         ledger: applied(lib.ledger),
         raw: (id) => rawTransition(target, id),
-        ...(concurrency === CONCURRENCY[CONCURRENCY.length - 1] ? diagnosticLedgers(lib) : {}),
+        ...(concurrency !== 4 ? diagnosticLedgers(lib) : {}),
       };
       const names = Object.keys(sides);
       const runs: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
