@@ -1,5 +1,5 @@
-/** Runs one batch: once its shared work is done, one answer (settled now or later) per item, in order. */
-export type BatchRun<T, R> = (items: readonly T[]) => Promise<readonly Promise<R>[]>;
+/** Runs one batch: once its shared work is done, one answer per item, in order (a value, or a promise of one still being worked out). */
+export type BatchRun<T, R> = (items: readonly T[]) => Promise<readonly (R | Promise<R>)[]>;
 
 export type CoalescerOptions<T> = {
   /** Items with the same key never share a batch or overlap: each waits for the one before it. */
@@ -78,7 +78,7 @@ export class Coalescer<T, R> {
   }
 
   private async runBatch(batch: readonly Entry<T, R>[]): Promise<void> {
-    let answers: readonly Promise<R>[];
+    let answers: readonly (R | Promise<R>)[];
     try {
       answers = await this.run(batch.map((entry) => entry.item));
     } catch (error) {
@@ -86,7 +86,11 @@ export class Coalescer<T, R> {
       return;
     }
     batch.forEach((entry, index) => {
-      const answer = answers[index] ?? Promise.reject(new Error('a batch gave no answer for one of its items'));
+      const answer = index < answers.length ? answers[index] : Promise.reject(new Error('a batch gave no answer for one of its items'));
+      if (!(answer instanceof Promise)) {
+        this.settle(entry, () => entry.resolve(answer as R));
+        return;
+      }
       answer.then(
         (value) => this.settle(entry, () => entry.resolve(value)),
         (error: unknown) => this.settle(entry, () => entry.reject(error)),

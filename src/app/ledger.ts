@@ -158,7 +158,8 @@ export class LedgerService implements Ledger {
     const outcomes: HeartbeatOutcome[] = [];
     // A delegation named twice is beaten twice, the second time after the first, as one by one.
     for (const round of rounds(heartbeatTargets(beats))) {
-      const answers = await Promise.all(await this.beatRound(round.map(({ beat }) => beat)));
+      const pending = await this.beatRound(round.map(({ beat }) => beat));
+      const answers = pending.some((a) => a instanceof Promise) ? await Promise.all(pending) : (pending as HeartbeatOutcome[]);
       round.forEach(({ index }, i) => {
         outcomes[index] = answers[i] as HeartbeatOutcome;
       });
@@ -171,18 +172,19 @@ export class LedgerService implements Ledger {
    * a running delegation and need no decision; those the write did not record (they start,
    * recover, or are refused) are decided on fresh state, each on its own.
    */
-  private async beatRound(beats: readonly Beat[]): Promise<Promise<HeartbeatOutcome>[]> {
+  private async beatRound(beats: readonly Beat[]): Promise<(HeartbeatOutcome | Promise<HeartbeatOutcome>)[]> {
     // An attempt past what the column holds names no attempt there is: decided (refused), never written.
     const writable = beats.filter((beat) => beat.attempt === undefined || beat.attempt <= MAX_ATTEMPT);
     const touched = writable.length === 0 ? [] : await this.timed.recordHeartbeatsNow(writable);
     const byId = new Map(touched.map((d) => [d.delegationId, d]));
-    return beats.map(async ({ delegationId, attempt, progress }) => {
+    // Recorded beats are answered as values: a batch of 1,000 need not make 1,000 promises.
+    return beats.map(({ delegationId, attempt, progress }) => {
       const delegation = byId.get(delegationId);
       if (delegation !== undefined && (attempt === undefined || attempt === delegation.attempt)) {
         return goOn({ outcome: 'recorded', delegation }, this.config.stuckThresholdMs);
       }
       const command = { type: 'Heartbeat', attempt, progress: progress ?? undefined, actor: 'agent' } as const;
-      return answer(await this.execute(delegationId, command), this.config.stuckThresholdMs);
+      return this.execute(delegationId, command).then((outcome) => answer(outcome, this.config.stuckThresholdMs));
     });
   }
 
