@@ -33,7 +33,9 @@ import type {
   WaitForOptions,
   Waiters,
 } from './ledger-api.js';
-import type { Clock, DelegationStore, ListQuery, Logger, RandomSource } from './ports.js';
+import { Coalescer } from './coalescer.js';
+import type { Clock, DelegationStore, ListQuery, Logger, RandomSource, TimedAccess } from './ports.js';
+import { timedAccess } from './timed-access.js';
 import { TOKENS } from './tokens.js';
 import { boundedInteger, detailText, MAX_ATTEMPT, optionsObject, positiveInteger, progressValue, requireDate, requireId, requireStatus } from './validation.js';
 
@@ -53,6 +55,14 @@ export const MAX_HEARTBEAT_BATCH = 10_000;
 // One claim is one statement holding its rows' locks: a batch for one agent's slots, not the queue.
 export const MAX_CLAIM_LIMIT = 1000;
 
+/**
+ * heartbeat() calls gathered into one write: up to this many per statement, and this many
+ * statements on their way at once (the rest gather meanwhile). See BENCHMARKS.md for the choice.
+ */
+export const HEARTBEAT_COALESCING = { maxBatch: 1000, maxInFlight: 1 } as const;
+
+type Beat = { readonly delegationId: string; readonly attempt: number | undefined; readonly progress: number | null };
+
 const MATH_RANDOM: RandomSource = { next: Math.random };
 
 type Outcome = TransitionOutcome | { readonly outcome: 'recorded'; readonly delegation: Delegation };
@@ -68,9 +78,13 @@ export class LedgerService implements Ledger {
     @inject(TOKENS.Random) @optional() random?: RandomSource,
   ) {
     this.random = random ?? MATH_RANDOM;
+    this.timed = timedAccess(store, clock);
+    this.beats = new Coalescer((beats) => this.beatRound(beats), { keyOf: (beat) => beat.delegationId, ...HEARTBEAT_COALESCING });
   }
 
   private readonly random: RandomSource;
+  private readonly timed: TimedAccess;
+  private readonly beats: Coalescer<Beat, HeartbeatOutcome>;
 
   async create(input: CreateInput): Promise<Delegation> {
     const now = await this.clock.now();
@@ -136,42 +150,42 @@ export class LedgerService implements Ledger {
     const { attempt: rawAttempt, progress: rawProgress } = optionsObject('options', options);
     const attempt = positiveInteger('attempt', rawAttempt);
     const progress = progressValue(rawProgress);
-    const now = await this.clock.now();
-    // Fast path: most beats land on a running delegation and need no decision. An attempt past
-    // what the column holds names no attempt there is: decided (refused), as setStatus does.
-    if (attempt === undefined || attempt <= MAX_ATTEMPT) {
-      const [touched] = await this.store.recordHeartbeats([{ delegationId: id, attempt, progress: progress ?? null }], now);
-      if (touched !== undefined) return goOn({ outcome: 'recorded', delegation: touched }, this.config.stuckThresholdMs);
-    }
-    return this.decideBeat(id, attempt, progress);
-  }
-
-  /** A beat the fast path did not record (it starts, recovers or is refused): decided on fresh state. */
-  private async decideBeat(delegationId: string, attempt: number | undefined, progress: number | undefined): Promise<HeartbeatOutcome> {
-    return answer(await this.execute(delegationId, { type: 'Heartbeat', attempt, progress, actor: 'agent' }), this.config.stuckThresholdMs);
+    // Concurrent beats share one write: the statement, not the beat, is what costs.
+    return this.beats.add({ delegationId: id, attempt, progress: progress ?? null });
   }
 
   async heartbeatMany(beats: readonly HeartbeatTarget[]): Promise<HeartbeatOutcome[]> {
-    const targets = heartbeatTargets(beats);
-    const now = await this.clock.now();
-    // An attempt past what the column holds names no attempt there is: decided (refused) below, never written.
-    const writable = targets.filter((t) => t.attempt === undefined || t.attempt <= MAX_ATTEMPT);
-    const touched = await this.store.recordHeartbeats(
-      writable.map(({ delegationId, attempt }) => ({ delegationId, attempt, progress: null })),
-      now,
-    );
-    const byId = new Map(touched.map((d) => [d.delegationId, d]));
     const outcomes: HeartbeatOutcome[] = [];
-    // Only beats that start or recover a delegation (or are refused, a superseded attempt's) need a decision each.
-    for (const { delegationId, attempt } of targets) {
-      const delegation = byId.get(delegationId);
-      const recorded = delegation !== undefined && (attempt === undefined || attempt === delegation.attempt);
-      // Not recorded by the batch's write: decided at once, without writing the same beat again.
-      outcomes.push(
-        recorded ? goOn({ outcome: 'recorded', delegation }, this.config.stuckThresholdMs) : await this.decideBeat(delegationId, attempt, undefined),
-      );
+    // A delegation named twice is beaten twice, the second time after the first, as one by one.
+    for (const round of rounds(heartbeatTargets(beats))) {
+      const pending = await this.beatRound(round.map(({ beat }) => beat));
+      const answers = pending.some((a) => a instanceof Promise) ? await Promise.all(pending) : (pending as HeartbeatOutcome[]);
+      round.forEach(({ index }, i) => {
+        outcomes[index] = answers[i] as HeartbeatOutcome;
+      });
     }
     return outcomes;
+  }
+
+  /**
+   * Beats on distinct delegations as one write; once it is done, each beat's answer. Most land on
+   * a running delegation and need no decision; those the write did not record (they start,
+   * recover, or are refused) are decided on fresh state, each on its own.
+   */
+  private async beatRound(beats: readonly Beat[]): Promise<(HeartbeatOutcome | Promise<HeartbeatOutcome>)[]> {
+    // An attempt past what the column holds names no attempt there is: decided (refused), never written.
+    const writable = beats.filter((beat) => beat.attempt === undefined || beat.attempt <= MAX_ATTEMPT);
+    const touched = writable.length === 0 ? [] : await this.timed.recordHeartbeatsNow(writable);
+    const byId = new Map(touched.map((d) => [d.delegationId, d]));
+    // Recorded beats are answered as values: a batch of 1,000 need not make 1,000 promises.
+    return beats.map(({ delegationId, attempt, progress }) => {
+      const delegation = byId.get(delegationId);
+      if (delegation !== undefined && (attempt === undefined || attempt === delegation.attempt)) {
+        return goOn({ outcome: 'recorded', delegation }, this.config.stuckThresholdMs);
+      }
+      const command = { type: 'Heartbeat', attempt, progress: progress ?? undefined, actor: 'agent' } as const;
+      return this.execute(delegationId, command).then((outcome) => answer(outcome, this.config.stuckThresholdMs));
+    });
   }
 
   async retry(delegationId: string, options?: { actor?: string }): Promise<TransitionOutcome> {
@@ -207,8 +221,8 @@ export class LedgerService implements Ledger {
   /** Decide on fresh state, write under the expected version, decide again if a competitor won. */
   private async execute(delegationId: string, command: DelegationCommand): Promise<Outcome> {
     for (let round = 0; round < MAX_DECISION_ROUNDS; round += 1) {
-      const now = await this.clock.now();
-      const state = await this.store.load(delegationId);
+      // The state and the time in one round trip where the store's database is the clock.
+      const { delegation: state, now } = await this.timed.loadWithTime(delegationId);
       if (state === null) return { outcome: 'not_found', delegationId };
       const decision = decide(command, state, now);
       switch (decision.kind) {
@@ -300,6 +314,20 @@ function stopReason(refusal: RefusalReason, delegation: Delegation): StopReason 
     default:
       return null;
   }
+}
+
+/** The beats (with their place) in rounds on distinct delegations: a delegation's n-th beat in the n-th round. */
+function rounds(targets: readonly { delegationId: string; attempt: number | undefined }[]): { beat: Beat; index: number }[][] {
+  const seen = new Map<string, number>();
+  const out: { beat: Beat; index: number }[][] = [];
+  targets.forEach(({ delegationId, attempt }, index) => {
+    const n = seen.get(delegationId) ?? 0;
+    seen.set(delegationId, n + 1);
+    const round = out[n] ?? [];
+    round.push({ beat: { delegationId, attempt, progress: null }, index });
+    out[n] = round;
+  });
+  return out;
 }
 
 /** A batch of beats: ids (unfenced) or { delegationId, attempt } (fenced), at most MAX_HEARTBEAT_BATCH. */

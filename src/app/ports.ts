@@ -24,6 +24,14 @@ export type HeartbeatWrite = {
   readonly progress: number | null;
 };
 
+/** The reads and writes that need the time, each stamped with a time read after its call. */
+export interface TimedAccess {
+  /** The delegation (null when there is none) and the time, read together. */
+  loadWithTime(delegationId: string): Promise<{ readonly delegation: Delegation | null; readonly now: Date }>;
+  /** recordHeartbeats at the time of the write. */
+  recordHeartbeatsNow(beats: readonly HeartbeatWrite[]): Promise<Delegation[]>;
+}
+
 export type DueDelegation = {
   readonly delegationId: string;
   readonly verdict: Exclude<Classification, { kind: 'healthy' }>;
@@ -86,8 +94,17 @@ export interface DelegationStore {
   insert(delegation: Delegation, event: DelegationEvent): Promise<InsertResult>;
   /** Appends events and writes the projection in one transaction; throws ConcurrencyError on a lost race. */
   append(request: AppendRequest): Promise<{ delegation: Delegation; events: StoredEvent[] }>;
-  /** Records plain heartbeats on running delegations (status in_progress, matching attempt) in one write. */
+  /**
+   * Records plain heartbeats on running delegations (status in_progress, matching attempt) in one
+   * write; the ledger sends each delegation at most once per call.
+   */
   recordHeartbeats(beats: readonly HeartbeatWrite[], now: Date): Promise<Delegation[]>;
+  /**
+   * The store's own timed access when `clock` reads the store's database (the database clock):
+   * its statements read the time themselves, so the time costs no round trip of its own.
+   * Absent, or undefined for that clock: the ledger reads the clock, then the store.
+   */
+  timedBy?(clock: Clock): TimedAccess | undefined;
   load(delegationId: string): Promise<Delegation | null>;
   history(delegationId: string): Promise<StoredEvent[]>;
   list(query: ListQuery): Promise<Delegation[]>;

@@ -18,6 +18,12 @@ export class DatabaseClock implements Clock {
 
   constructor(private readonly db: DrizzleDb) {}
 
+  /** Whether this clock reads the database behind `db` (the same handle, or the same pool or PGlite). */
+  reads(db: DrizzleDb): boolean {
+    const client = (handle: DrizzleDb) => (handle as { $client?: unknown }).$client;
+    return db === this.db || (client(db) !== undefined && client(db) === client(this.db));
+  }
+
   async now(): Promise<Date> {
     return new Date(await this.nextRead());
   }

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import {
   ConcurrencyError,
   type DatabaseError,
@@ -11,6 +11,7 @@ import {
 } from '../../domain/index.js';
 import type {
   AppendRequest,
+  Clock,
   ClaimRequest,
   ClaimResult,
   DelegationStore,
@@ -18,6 +19,7 @@ import type {
   HeartbeatWrite,
   InsertResult,
   ListQuery,
+  TimedAccess,
   StreamSnapshot,
   SweepScope,
   SweepStart,
@@ -25,12 +27,14 @@ import type {
 } from '../../app/ports.js';
 import { isStatementRejection, SweepPageRejectedError } from '../../app/sweep-pages.js';
 import { claimStatement } from './claim-sql.js';
+import { DatabaseClock } from './database-clock.js';
 import { query, statementRunner, type DrizzleDb, type Row, type StatementRunner } from './db.js';
-import { DELEGATION_COLUMNS, dateOrNull, delegationColumns, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
+import { DELEGATION_COLUMNS, dateOrNull, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
 import { ledgerTables, type LedgerTables } from './schema/tables.js';
 import type { PreparedSwitch } from './pooler.js';
 import { parsed, StoreReads } from './store-reads.js';
-import { arrayLiteral, jsonb, jsonbOrNull, ts, tsOrNull } from './sql-values.js';
+import { jsonb, jsonbOrNull, ts, tsOrNull } from './sql-values.js';
+import { DATABASE_NOW, heartbeatStatement, loadWithTimeStatement } from './timed-sql.js';
 import { dueOf, findDueStatement, pageIdsStatement, sweepStatement } from './sweep-sql.js';
 import { beginSweepStatement, sweepHistoryStatement } from './sweep-state-sql.js';
 
@@ -56,6 +60,7 @@ export class DrizzleDelegationStore implements DelegationStore {
   private readonly tables: LedgerTables;
   private readonly run: StatementRunner;
   private readonly reads: StoreReads;
+  private readonly timed: TimedAccess;
 
   constructor(
     readonly db: DrizzleDb,
@@ -66,6 +71,19 @@ export class DrizzleDelegationStore implements DelegationStore {
     const prepared = options.preparedStatements ?? true;
     this.run = statementRunner(db, prepared);
     this.reads = new StoreReads(db, this.tables, prepared);
+    this.timed = {
+      loadWithTime: async (delegationId) => {
+        const [row] = await this.run(loadWithTimeStatement(this.tables, delegationId));
+        const delegation = row?.delegationId === null || row?.delegationId === undefined ? null : toDelegation(row);
+        return { delegation, now: dateOrNull(row?.now) as Date };
+      },
+      recordHeartbeatsNow: (beats) => this.heartbeats(beats, DATABASE_NOW),
+    };
+  }
+
+  /** The database's own now() in the statements, when `clock` reads this database: one round trip fewer. */
+  timedBy(clock: Clock): TimedAccess | undefined {
+    return clock instanceof DatabaseClock && clock.reads(this.db) ? this.timed : undefined;
   }
 
   async insert(delegation: Delegation, event: DelegationEvent): Promise<InsertResult> {
@@ -133,21 +151,13 @@ export class DrizzleDelegationStore implements DelegationStore {
     return { delegation: toDelegation(parsed(row.delegation) as Row), events: (parsed(row.events) as Row[]).map(toStoredEvent) };
   }
 
-  async recordHeartbeats(beats: readonly HeartbeatWrite[], now: Date): Promise<Delegation[]> {
+  recordHeartbeats(beats: readonly HeartbeatWrite[], now: Date): Promise<Delegation[]> {
+    return this.heartbeats(beats, ts(now));
+  }
+
+  private async heartbeats(beats: readonly HeartbeatWrite[], now: SQL): Promise<Delegation[]> {
     if (beats.length === 0) return [];
-    const ids = arrayLiteral(beats.map((beat) => beat.delegationId));
-    const attempts = arrayLiteral(beats.map((beat) => beat.attempt ?? null));
-    const progress = arrayLiteral(beats.map((beat) => beat.progress));
-    // Hand-written: a batch of beats as one set-based UPDATE over unnest (no builder form for UPDATE ... FROM unnest).
-    const rows = await this.run(
-      sql`UPDATE ${this.tables.delegations} AS d SET
-          last_heartbeat = GREATEST(d.last_heartbeat, ${ts(now)}),
-          progress = CASE WHEN b.progress IS NULL THEN d.progress ELSE GREATEST(d.progress, b.progress) END
-        FROM (SELECT DISTINCT ON (id) * FROM unnest(${ids}::text[], ${attempts}::int[], ${progress}::float8[]) AS r(id, attempt, progress)) AS b
-        WHERE d.delegation_id = b.id AND d.status = 'in_progress' AND (b.attempt IS NULL OR b.attempt = d.attempt)
-        RETURNING ${delegationColumns('d')}`,
-    );
-    return rows.map(toDelegation);
+    return (await this.run(heartbeatStatement(this.tables, beats, now))).map(toDelegation);
   }
 
   load(delegationId: string): Promise<Delegation | null> {

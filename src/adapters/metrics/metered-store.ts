@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Delegation, DelegationEvent, GraceRules, SweepPolicy } from '../../domain/index.js';
-import type { AppendRequest, ClaimRequest, DelegationStore, HeartbeatWrite, ListQuery, Logger, SweepScope } from '../../app/ports.js';
+import type { AppendRequest, ClaimRequest, Clock, DelegationStore, HeartbeatWrite, ListQuery, Logger, SweepScope } from '../../app/ports.js';
 import type { DelegationMetrics } from './metrics.js';
 
 /**
@@ -51,6 +51,10 @@ export class MeteredStore implements DelegationStore {
 
   recordHeartbeats(beats: readonly HeartbeatWrite[], now: Date) {
     return this.inner.recordHeartbeats(beats, now);
+  }
+  // Neither timed call writes an event: nothing to count.
+  timedBy(clock: Clock) {
+    return this.inner.timedBy?.(clock);
   }
   load(delegationId: string) {
     return this.inner.load(delegationId);

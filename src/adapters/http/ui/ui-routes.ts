@@ -47,7 +47,9 @@ const sweepSchema = z.object({
   retriesExhausted: z.number(),
   errors: z.number(),
   scanned: z.number(),
-  skipped: z.array(z.object({ delegationId: z.string(), error: z.string() })).openapi({ description: 'rows the database refused to move; the next sweep tries them again' }),
+  skipped: z
+    .array(z.object({ delegationId: z.string(), error: z.string() }))
+    .openapi({ description: 'rows the database refused to move; the next sweep tries them again' }),
 });
 const sweepsSchema = z.object({ windowMs: z.number(), sweeps: z.array(sweepSchema) }).openapi('Sweeps');
 const settingsSchema = z

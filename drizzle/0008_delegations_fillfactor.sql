@@ -1,0 +1,11 @@
+-- Heartbeats rewrite a delegation's row many times over its life. Such an update is HOT (no new
+-- index entries, the old version pruned in place) only when no indexed column changes, which holds
+-- (a beat writes last_heartbeat and progress, columns no index holds), and when the new version fits
+-- on the same page. A batch of beats writes a new version of every row it names in one statement,
+-- before any old one can be pruned: for a batch that names every row of a page (delegations created
+-- together beat together), the page needs room for a second copy of each. Half of each page stays
+-- free for that. Measured in bench/heartbeats.ts (see BENCHMARKS.md, issue 15): 29% of the ledger's
+-- beats were HOT at fillfactor 80, 90% at 65, 99.6% at 50.
+-- It applies to pages written from now on: rows already packed into full pages keep their place
+-- until something rewrites the table (VACUUM FULL, pg_repack), which this migration does not do.
+ALTER TABLE delegations SET (fillfactor = 50);
