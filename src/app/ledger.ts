@@ -26,6 +26,8 @@ import type {
   HeartbeatTarget,
   Ledger,
   ListOptions,
+  PruneOptions,
+  PruneResult,
   SetStatusOptions,
   StatusFilter,
   StopReason,
@@ -34,6 +36,7 @@ import type {
   Waiters,
 } from './ledger-api.js';
 import type { Clock, DelegationStore, Logger, RandomSource } from './ports.js';
+import { prune } from './retention.js';
 import { TOKENS } from './tokens.js';
 import { boundedInteger, detailText, MAX_ATTEMPT, optionsObject, positiveInteger, progressValue, requireId, requireStatus } from './validation.js';
 
@@ -203,6 +206,10 @@ export class LedgerService implements Ledger {
 
   async stats(): Promise<Record<Status, number>> {
     return this.store.countByStatus();
+  }
+
+  prune(options: PruneOptions): Promise<PruneResult> {
+    return prune(this.store, this.clock, this.logger, options);
   }
 
   /** Decide on fresh state, write under the expected version, decide again if a competitor won. */

@@ -96,8 +96,28 @@ export interface DelegationStore {
   sweep(now: Date, policy: SweepPolicy, actor: string): Promise<SweepTally>;
   /** Delegations in id order after `afterId`, each with its whole stream: what verification folds. */
   scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]>;
+  /**
+   * Deletes up to `limit` terminal delegations last updated before `before`, with their events,
+   * in one short transaction. Skips a row another transaction holds, and a delegation with an
+   * event past the lowest subscription checkpoint (a consumer has not read it yet).
+   */
+  pruneBatch(before: Date, limit: number): Promise<PruneBatch>;
+  /** What a prune at `before` could delete now, and the subscriptions that hold back the rest. */
+  pruneSurvey(before: Date): Promise<PruneSurvey>;
   close(): Promise<void>;
 }
+
+export type PruneBatch = {
+  readonly delegations: number;
+  readonly events: number;
+  /** The batch found as many due delegations as it was allowed: more may wait. */
+  readonly more: boolean;
+};
+
+/** A subscription whose checkpoint is behind an event of a delegation that is otherwise due for pruning. */
+export type RetentionHold = { readonly subscription: string; readonly position: number };
+
+export type PruneSurvey = Omit<PruneBatch, 'more'> & { readonly heldBackBy: readonly RetentionHold[] };
 
 export type StreamSnapshot = { readonly delegation: Delegation; readonly events: readonly StoredEvent[] };
 

@@ -17,11 +17,15 @@ import type {
   HeartbeatWrite,
   InsertResult,
   ListQuery,
+  PruneBatch,
+  PruneSurvey,
+  RetentionHold,
   StreamSnapshot,
   SweepStart,
   SweepTally,
 } from '../../app/ports.js';
 import { claimStatement } from './claim-sql.js';
+import { pruneBatchStatement, pruneSurveyStatement } from './prune-sql.js';
 import { query, statementRunner, type DrizzleDb, type Row, type StatementRunner } from './db.js';
 import { DELEGATION_COLUMNS, dateOrNull, delegationColumns, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
 import { ledgerTables, type LedgerTables } from './schema/tables.js';
@@ -204,6 +208,19 @@ export class DrizzleDelegationStore implements DelegationStore {
 
   scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]> {
     return this.reads.scan(afterId, limit);
+  }
+
+  async pruneBatch(before: Date, limit: number): Promise<PruneBatch> {
+    const [row] = await query(this.db, pruneBatchStatement(this.tables, before, limit));
+    return { delegations: Number(row?.delegations ?? 0), events: Number(row?.events ?? 0), more: Number(row?.candidates ?? 0) >= limit };
+  }
+
+  async pruneSurvey(before: Date): Promise<PruneSurvey> {
+    const [row] = await query(this.db, pruneSurveyStatement(this.tables, before));
+    const held = (parsed(row?.held) as { subscription: string; position: number | string }[]).map(
+      (hold): RetentionHold => ({ subscription: hold.subscription, position: Number(hold.position) }),
+    );
+    return { delegations: Number(row?.delegations ?? 0), events: Number(row?.events ?? 0), heldBackBy: held };
   }
 
   async close(): Promise<void> {

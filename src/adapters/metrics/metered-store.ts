@@ -70,6 +70,12 @@ export class MeteredStore implements DelegationStore {
   scan(afterId: string | null, limit: number) {
     return this.inner.scan(afterId, limit);
   }
+  pruneBatch(before: Date, limit: number) {
+    return this.inner.pruneBatch(before, limit);
+  }
+  pruneSurvey(before: Date) {
+    return this.inner.pruneSurvey(before);
+  }
   close() {
     return this.inner.close();
   }

@@ -1,0 +1,1 @@
+CREATE INDEX "delegations_terminal_updated_idx" ON "delegations" USING btree ("updated_at") WHERE "delegations"."status" IN ('completed', 'failed', 'cancelled', 'rejected');
