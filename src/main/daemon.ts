@@ -1,5 +1,7 @@
 import type { Sweeper } from '../app/ledger-api.js';
 import type { Logger } from '../app/ports.js';
+import { RetentionLoop, retentionFromEnv } from '../app/retention-loop.js';
+import { SystemTimers } from '../adapters/system/system-timers.js';
 import { createAdminApp, type AdminServices } from '../adapters/http/admin-app.js';
 import { requireValidToken } from '../adapters/http/auth.js';
 import { parseAllowedHosts, servedHosts, type ServedHosts } from '../adapters/http/hosts.js';
@@ -50,9 +52,12 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
       try {
         metrics.observe({ ...services, logger });
         ready = services;
+        // Off unless DELEGATION_RETENTION_S is set: deleting history is the operator's choice.
+        const retention = retentionOf(services.ledger, logger);
+        retention?.start();
         const reason = await Promise.race([stop.received, stop.requested ? never() : startFailure(services.sweeper, logger)]);
         logger.info({ reason }, SHUTDOWN);
-        await Promise.all([server.close(), services.sweeper.stop()]);
+        await Promise.all([server.close(), services.sweeper.stop(), retention?.stop()]);
         return reason === 'start failed' ? 1 : 0;
       } finally {
         await services.close();
@@ -72,6 +77,11 @@ function startFailure(sweeper: Sweeper, logger: Logger): Promise<'start failed'>
     logger.error({ err: error }, 'sweeper could not start');
     return 'start failed' as const;
   });
+}
+
+function retentionOf(ledger: AdminServices['ledger'], logger: Logger): RetentionLoop | null {
+  const settings = retentionFromEnv(process.env, logger);
+  return settings === null ? null : new RetentionLoop(ledger, new SystemTimers(), logger.child({ component: 'retention' }), settings);
 }
 
 function never(): Promise<never> {

@@ -16,7 +16,9 @@ export function register(program: Command): void {
         'after',
         '\nEnvironment: DELEGATIONS_ADMIN_TOKEN (bearer token for every route but /healthz), LOG_LEVEL,\n' +
           'DELEGATION_SWEEPER_INTERVAL_S, DELEGATION_STUCK_THRESHOLD_S, DELEGATION_OUTAGE_GAP_S, DELEGATION_RETRY (the default\n' +
-          'retry policy, JSON). See the README for all of them.',
+          'retry policy, JSON), DELEGATION_RETENTION_S (off unless set: prune terminal delegations that ended more than\n' +
+          'this many seconds ago, every DELEGATION_RETENTION_INTERVAL_S, default 3600, in batches of DELEGATION_RETENTION_BATCH,\n' +
+          'default 1000). See the README for all of them.',
       ),
   ).action(async (options: { port: string; host: string }, command: Command) => {
     const port = portOf(options.port);
