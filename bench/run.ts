@@ -10,6 +10,7 @@ import { benchPool, recreateDatabase, serverVersion } from './lib/postgres.js';
 import { markdownTable, printTable, writeResults } from './lib/report.js';
 import { memorySection } from './memory.js';
 import { pgliteSection } from './pglite.js';
+import { pruneSection } from './prune.js';
 import { sweepSection } from './sweep.js';
 import { transitionSection } from './transitions.js';
 import { waitForSection } from './wait-for.js';
@@ -37,6 +38,7 @@ const sections: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   cli: cliSection,
   claims: claimSection,
   waitfor: waitForSection,
+  prune: pruneSection,
 };
 
 await recreateDatabase();

@@ -148,7 +148,7 @@ export type PruneResult = {
   readonly batches: number;
   /** A dry run's count of what a prune would delete now; null on a real prune. */
   readonly wouldDelete: { readonly delegations: number; readonly events: number } | null;
-  /** Subscriptions that have not read every event of a due delegation, which therefore stays; null when none. */
+  /** Subscriptions that have not read every event of a due delegation, which therefore stays; null when none (or aborted). */
   readonly heldBackBy: readonly { readonly subscription: string; readonly position: number }[] | null;
   /** The signal aborted before every due delegation was deleted. */
   readonly aborted: boolean;

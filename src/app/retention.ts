@@ -49,13 +49,14 @@ export async function prune(store: DelegationStore, clock: Clock, logger: Logger
       if (!batch.more || batch.delegations === 0) break;
     }
   }
-  const survey = await store.pruneSurvey(horizon);
-  const heldBackBy = survey.heldBackBy.length === 0 ? null : survey.heldBackBy;
+  // An aborted prune leaves due rows behind on purpose: counting them would cost a scan of them all.
+  const survey = aborted ? null : await store.pruneSurvey(horizon);
+  const heldBackBy = survey === null || survey.heldBackBy.length === 0 ? null : survey.heldBackBy;
   const result = {
     horizon,
     dryRun,
     ...tally,
-    wouldDelete: dryRun ? { delegations: survey.delegations, events: survey.events } : null,
+    wouldDelete: dryRun && survey !== null ? { delegations: survey.delegations, events: survey.events } : null,
     heldBackBy,
     aborted,
   };
