@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../domain/index.js';
 import type { PruneOptions, PruneResult } from './ledger-api.js';
-import type { Clock, DelegationStore, Logger } from './ports.js';
+import type { Clock, DelegationStore, Logger, PruneCursor } from './ports.js';
 import { MAX_DURATION_MS, optionsObject } from './validation.js';
 
 // A thousand rows and their events is a few milliseconds of locks: short enough that
@@ -35,18 +35,20 @@ export async function prune(store: DelegationStore, clock: Clock, logger: Logger
   const horizon = new Date((await clock.now()).getTime() - olderThanMs);
   const tally = { delegationsDeleted: 0, eventsDeleted: 0, batches: 0 };
   let aborted = false;
+  let after: PruneCursor | null = null;
   if (!dryRun) {
     for (;;) {
       if (signal?.aborted === true) {
         aborted = true;
         break;
       }
-      const batch = await store.pruneBatch(horizon, batchSize);
+      const batch = await store.pruneBatch(horizon, batchSize, after);
       tally.batches += 1;
       tally.delegationsDeleted += batch.delegations;
       tally.eventsDeleted += batch.events;
-      // Nothing deleted from a full batch: its rows are all held by other transactions; the next prune takes them.
-      if (!batch.more || batch.delegations === 0) break;
+      // Rows it skipped (held by another transaction, or held back) wait for the next prune.
+      if (!batch.more || batch.next === null) break;
+      after = batch.next;
     }
   }
   // An aborted prune leaves due rows behind on purpose: counting them would cost a scan of them all.

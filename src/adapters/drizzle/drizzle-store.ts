@@ -18,6 +18,7 @@ import type {
   InsertResult,
   ListQuery,
   PruneBatch,
+  PruneCursor,
   PruneSurvey,
   RetentionHold,
   StreamSnapshot,
@@ -210,9 +211,11 @@ export class DrizzleDelegationStore implements DelegationStore {
     return this.reads.scan(afterId, limit);
   }
 
-  async pruneBatch(before: Date, limit: number): Promise<PruneBatch> {
-    const [row] = await query(this.db, pruneBatchStatement(this.tables, before, limit));
-    return { delegations: Number(row?.delegations ?? 0), events: Number(row?.events ?? 0), more: Number(row?.candidates ?? 0) >= limit };
+  async pruneBatch(before: Date, limit: number, after: PruneCursor | null): Promise<PruneBatch> {
+    const [row] = await query(this.db, pruneBatchStatement(this.tables, before, limit, after));
+    const lastAt = dateOrNull(row?.lastUpdatedAt);
+    const next = lastAt === null ? null : { updatedAt: lastAt, delegationId: String(row?.lastId) };
+    return { delegations: Number(row?.delegations ?? 0), events: Number(row?.events ?? 0), more: Number(row?.candidates ?? 0) >= limit, next };
   }
 
   async pruneSurvey(before: Date): Promise<PruneSurvey> {

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { TERMINAL_STATUSES } from '../../domain/index.js';
+import type { PruneCursor } from '../../app/ports.js';
 import type { LedgerTables } from './schema/tables.js';
 import { literalList } from './schema/sql-lists.js';
 import { ts } from './sql-values.js';
@@ -11,7 +12,8 @@ const floor = (tables: LedgerTables): SQL => sql`(SELECT min(position) AS p FROM
 const due = (before: Date): SQL => sql`d.status IN ${literalList(TERMINAL_STATUSES)} AND d.updated_at < ${ts(before)}`;
 
 /**
- * One prune batch, one statement (its own short transaction). Candidates are read in the
+ * One prune batch, one statement (its own short transaction). `seen` is the next `limit` due
+ * rows in index order; those with no event past the floor are the candidates, read in the
  * statement's snapshot with their version; they are then locked only if the version is still
  * the one read (re-checked on the newest row under FOR UPDATE), skipping rows another
  * transaction holds. An unchanged version under our lock means the snapshot saw every event
@@ -19,17 +21,24 @@ const due = (before: Date): SQL => sql`d.status IN ${literalList(TERMINAL_STATUS
  * them and none past the floor. A row that moved meanwhile (a detail filled in) is left for
  * the next batch, never deleted half-read.
  */
-export function pruneBatchStatement(tables: LedgerTables, before: Date, limit: number): SQL {
+export function pruneBatchStatement(tables: LedgerTables, before: Date, limit: number, after: PruneCursor | null): SQL {
   const { delegations, delegationEvents } = tables;
+  // Keyset, not a fresh walk from the oldest entry: the index entries of rows deleted by earlier
+  // batches stay until vacuum, and walking them again made each batch slower than the last.
+  const past = after === null ? sql`` : sql`AND (d.updated_at, d.delegation_id) > (${ts(after.updatedAt)}, ${after.delegationId}::text)`;
   return sql`WITH floor AS MATERIALIZED ${floor(tables)},
-    candidates AS MATERIALIZED (
-      SELECT d.delegation_id, d.version FROM ${delegations} d
-      WHERE ${due(before)}
-        AND NOT EXISTS (SELECT 1 FROM ${delegationEvents} e, floor
-          WHERE e.delegation_id = d.delegation_id AND floor.p IS NOT NULL AND e.position > floor.p)
-      ORDER BY d.updated_at
+    seen AS MATERIALIZED (
+      SELECT d.delegation_id, d.version, d.updated_at FROM ${delegations} d
+      WHERE ${due(before)} ${past}
+      ORDER BY d.updated_at, d.delegation_id
       LIMIT ${limit}
     ),
+    candidates AS MATERIALIZED (
+      SELECT d.delegation_id, d.version FROM seen d
+      WHERE NOT EXISTS (SELECT 1 FROM ${delegationEvents} e, floor
+          WHERE e.delegation_id = d.delegation_id AND floor.p IS NOT NULL AND e.position > floor.p)
+    ),
+    last AS (SELECT updated_at, delegation_id FROM seen ORDER BY updated_at DESC, delegation_id DESC LIMIT 1),
     doomed AS MATERIALIZED (
       SELECT d.delegation_id FROM ${delegations} d JOIN candidates c USING (delegation_id)
       WHERE d.version = c.version AND ${due(before)}
@@ -37,8 +46,9 @@ export function pruneBatchStatement(tables: LedgerTables, before: Date, limit: n
     ),
     events_gone AS (DELETE FROM ${delegationEvents} e USING doomed WHERE e.delegation_id = doomed.delegation_id RETURNING 1),
     gone AS (DELETE FROM ${delegations} d USING doomed WHERE d.delegation_id = doomed.delegation_id RETURNING 1)
-    SELECT (SELECT count(*) FROM candidates) AS candidates, (SELECT count(*) FROM gone) AS delegations,
-      (SELECT count(*) FROM events_gone) AS events`;
+    SELECT (SELECT count(*) FROM seen) AS candidates, (SELECT count(*) FROM gone) AS delegations,
+      (SELECT count(*) FROM events_gone) AS events,
+      (SELECT updated_at FROM last) AS "lastUpdatedAt", (SELECT delegation_id FROM last) AS "lastId"`;
 }
 
 /**

@@ -206,10 +206,12 @@ export class MemoryDelegationStore implements DelegationStore {
       .map((id) => ({ delegation: this.rows.get(id) as Delegation, events: this.streams.get(id) ?? [] }));
   }
 
+  /** Each batch looks at every row (no index here), so it needs no cursor: nothing it skips is ever locked. */
   async pruneBatch(before: Date, limit: number): Promise<PruneBatch> {
     const floor = this.retentionFloor();
     const gone = new Set<string>();
     let events = 0;
+    let last: Delegation | null = null;
     for (const row of this.rows.values()) {
       if (gone.size >= limit) break;
       if (!this.isDue(row, before)) continue;
@@ -217,10 +219,12 @@ export class MemoryDelegationStore implements DelegationStore {
       if (lastPosition(stream) > floor) continue;
       gone.add(row.delegationId);
       events += stream.length;
+      last = row;
     }
     for (const id of gone) this.forget(id);
     this.log.remove(gone);
-    return { delegations: gone.size, events, more: gone.size === limit };
+    const more = gone.size === limit;
+    return { delegations: gone.size, events, more, next: more && last !== null ? { updatedAt: last.updatedAt, delegationId: last.delegationId } : null };
   }
 
   async pruneSurvey(before: Date): Promise<PruneSurvey> {

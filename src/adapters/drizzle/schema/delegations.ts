@@ -46,7 +46,7 @@ export const delegationsTable = <S extends string | undefined>(table: PgTableFn<
       // Retention walks terminal rows oldest first. A heartbeat never writes updated_at (or a
       // terminal row), so this index costs heartbeats nothing and keeps their updates HOT.
       index('delegations_terminal_updated_idx')
-        .on(t.updatedAt)
+        .on(t.updatedAt, t.delegationId)
         .where(sql`${t.status} IN ${literalList(TERMINAL_STATUSES)}`),
       index('delegations_caller_idx').on(t.callerId, t.createdAt),
       index('delegations_callee_idx').on(t.calleeId, t.createdAt),
