@@ -12,6 +12,8 @@ const CONCURRENCY = 4;
 const DAY = 86_400_000;
 const HORIZON_MS = 30 * DAY;
 const BATCH = 1000;
+// The library's default (DEFAULT_PRUNE_REST) unless BENCH_PRUNE_REST says otherwise (0: flat out).
+const REST = Number(process.env.BENCH_PRUNE_REST ?? 1);
 const CHUNK = 250_000;
 
 const COLUMNS = `delegation_id, caller_id, callee_id, task_preview, status, attempt, version, last_heartbeat,
@@ -113,7 +115,7 @@ export async function pruneSection(ctx: BenchContext): Promise<Figure[]> {
       const stop = new AbortController();
       const timer = setTimeout(() => stop.abort(), windowMs);
       const started = performance.now();
-      const pruning = lib.ledger.prune({ olderThanMs: HORIZON_MS, batchSize: BATCH, signal: stop.signal });
+      const pruning = lib.ledger.prune({ olderThanMs: HORIZON_MS, batchSize: BATCH, restRatio: REST, signal: stop.signal });
       add(during, await transitionsUntil(lib.ledger, ids, cursor, pruning));
       clearTimeout(timer);
       const result = await pruning;
@@ -130,7 +132,7 @@ export async function pruneSection(ctx: BenchContext): Promise<Figure[]> {
     figures.push(
       figure(
         SECTION,
-        `prune ${history.toLocaleString('en')} delegations (+${pruned.events.toLocaleString('en')} events), ${pruned.batches} batches of ${BATCH}, ${seconds.toFixed(0)} s`,
+        `prune ${history.toLocaleString('en')} delegations (+${pruned.events.toLocaleString('en')} events), ${pruned.batches} batches of ${BATCH}, rest ratio ${REST}, ${seconds.toFixed(0)} s`,
         'delegations/s',
         [pruned.delegations / seconds],
       ),

@@ -133,6 +133,12 @@ export type PruneOptions = {
   readonly olderThanMs: number;
   /** Delegations deleted per transaction; default DEFAULT_PRUNE_BATCH, at most MAX_PRUNE_BATCH. */
   readonly batchSize?: number | undefined;
+  /**
+   * After each batch that leaves more to do, rest this many times as long as the batch took,
+   * so transitions keep most of the database: default DEFAULT_PRUNE_REST (1: half the time);
+   * 0 prunes flat out.
+   */
+  readonly restRatio?: number | undefined;
   /** Count what would go, delete nothing. */
   readonly dryRun?: boolean | undefined;
   /** Stops between batches: what was deleted stays deleted, the rest waits for the next prune. */

@@ -35,7 +35,7 @@ import type {
   WaitForOptions,
   Waiters,
 } from './ledger-api.js';
-import type { Clock, DelegationStore, Logger, RandomSource } from './ports.js';
+import type { Clock, DelegationStore, Logger, RandomSource, Timers } from './ports.js';
 import { prune } from './retention.js';
 import { TOKENS } from './tokens.js';
 import { boundedInteger, detailText, MAX_ATTEMPT, optionsObject, positiveInteger, progressValue, requireId, requireStatus } from './validation.js';
@@ -57,6 +57,11 @@ export const MAX_HEARTBEAT_BATCH = 10_000;
 export const MAX_CLAIM_LIMIT = 1000;
 
 const MATH_RANDOM: RandomSource = { next: Math.random };
+// For a ledger built by hand without the Timers binding: prune's rests between batches.
+const PROCESS_TIMERS: Timers = {
+  setTimeout: (callback, ms) => ({ id: setTimeout(callback, ms) }),
+  clearTimeout: (handle) => clearTimeout(handle.id as ReturnType<typeof setTimeout>),
+};
 
 type Outcome = TransitionOutcome | { readonly outcome: 'recorded'; readonly delegation: Delegation };
 
@@ -69,11 +74,14 @@ export class LedgerService implements Ledger {
     @inject(TOKENS.Logger) private readonly logger: Logger,
     @inject(TOKENS.Waiters) private readonly waiters: Pick<Waiters, 'wait'>,
     @inject(TOKENS.Random) @optional() random?: RandomSource,
+    @inject(TOKENS.Timers) @optional() timers?: Timers,
   ) {
     this.random = random ?? MATH_RANDOM;
+    this.timers = timers ?? PROCESS_TIMERS;
   }
 
   private readonly random: RandomSource;
+  private readonly timers: Timers;
 
   async create(input: CreateInput): Promise<Delegation> {
     const now = await this.clock.now();
@@ -209,7 +217,7 @@ export class LedgerService implements Ledger {
   }
 
   prune(options: PruneOptions): Promise<PruneResult> {
-    return prune(this.store, this.clock, this.logger, options);
+    return prune(this.store, this.clock, this.timers, this.logger, options);
   }
 
   /** Decide on fresh state, write under the expected version, decide again if a competitor won. */

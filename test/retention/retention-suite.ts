@@ -93,7 +93,8 @@ export function describeRetention(open: OpenRetention, numRuns: number): void {
           const horizon = clock.now().getTime() - olderThanMs;
           const due = [...before.values()].filter(({ delegation: d }) => isTerminal(d.status) && d.updatedAt.getTime() < horizon);
 
-          const result = await ledger.prune({ olderThanMs, batchSize });
+          // No rests: on the virtual clock a rest waits for the test to advance it (the next case does).
+          const result = await ledger.prune({ olderThanMs, batchSize, restRatio: 0 });
 
           expect(result.horizon.getTime()).toBe(horizon);
           expect(result.delegationsDeleted).toBe(due.length);
@@ -115,7 +116,7 @@ export function describeRetention(open: OpenRetention, numRuns: number): void {
           expect(report.mismatches).toEqual([]);
           expect(report.checked).toBe(before.size - due.length);
           // Nothing due remains: a second prune deletes nothing.
-          expect((await ledger.prune({ olderThanMs, batchSize })).delegationsDeleted).toBe(0);
+          expect((await ledger.prune({ olderThanMs, batchSize, restRatio: 0 })).delegationsDeleted).toBe(0);
         } finally {
           await wired.close();
         }
@@ -207,6 +208,42 @@ export function describeRetention(open: OpenRetention, numRuns: number): void {
     }
   });
 
+  it('rests between batches on the ledger timers, and an abort ends the rest and the prune', async () => {
+    const clock = new VirtualClock(T0);
+    const wired = await open(clock);
+    try {
+      const { ledger } = wired;
+      for (const id of ['r-1', 'r-2', 'r-3', 'r-4']) await finished(ledger, id);
+      clock.advance(2 * HOUR);
+      let settled = false;
+      const resting = ledger.prune({ olderThanMs: HOUR, batchSize: 1, restRatio: 1 }).then((result) => {
+        settled = true;
+        return result;
+      });
+      await clock.flush();
+      expect(settled).toBe(false);
+      // A batch of a database store takes real milliseconds: the virtual clock's timer waits for them.
+      for (let i = 0; i < 2_000 && !settled; i += 1) {
+        await clock.advanceAsync(1_000);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(await resting).toMatchObject({ delegationsDeleted: 4, batches: 5, aborted: false });
+
+      for (const id of ['a-1', 'a-2', 'a-3']) await finished(ledger, id);
+      clock.advance(2 * HOUR);
+      const stop = new AbortController();
+      const stopped = ledger.prune({ olderThanMs: HOUR, batchSize: 1, restRatio: 100, signal: stop.signal });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      stop.abort();
+      const result = await stopped;
+      expect(result.aborted).toBe(true);
+      expect(result.delegationsDeleted).toBeGreaterThanOrEqual(1);
+      expect(result.delegationsDeleted).toBeLessThan(3);
+    } finally {
+      await wired.close();
+    }
+  });
+
   it("frees a pruned delegation's id and idempotency key: a repeated create makes a new delegation", async () => {
     const clock = new VirtualClock(T0);
     const wired = await open(clock);
@@ -241,6 +278,9 @@ export function describeRetention(open: OpenRetention, numRuns: number): void {
         [{ olderThanMs: HOUR, batchSize: MAX_PRUNE_BATCH + 1 }, 'batchSize'],
         [{ olderThanMs: HOUR, batchSize: Number.POSITIVE_INFINITY }, 'batchSize'],
         [{ olderThanMs: HOUR, dryRun: 'yes' }, 'dryRun'],
+        [{ olderThanMs: HOUR, restRatio: -1 }, 'restRatio'],
+        [{ olderThanMs: HOUR, restRatio: Number.NaN }, 'restRatio'],
+        [{ olderThanMs: HOUR, restRatio: 101 }, 'restRatio'],
         [null, 'options'],
       ];
       for (const [options, field] of cases) {
