@@ -135,8 +135,8 @@ export type PruneOptions = {
   readonly batchSize?: number | undefined;
   /**
    * After each batch that leaves more to do, rest this many times as long as the batch took,
-   * so transitions keep most of the database: default DEFAULT_PRUNE_REST (1: half the time);
-   * 0 prunes flat out.
+   * so transitions keep most of the database: default DEFAULT_PRUNE_REST (2: a third of the
+   * time busy); 0 prunes flat out.
    */
   readonly restRatio?: number | undefined;
   /** Count what would go, delete nothing. */

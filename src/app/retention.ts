@@ -9,9 +9,10 @@ export const DEFAULT_PRUNE_BATCH = 1000;
 // One batch is one transaction holding its rows' locks: a bigger one is a caller's bug, not a backlog.
 export const MAX_PRUNE_BATCH = 10_000;
 
-// Measured (BENCHMARKS.md, Retention): flat out on 2 cores, transitions beside a prune kept 0.68
-// of their rate; resting as long as each batch took leaves them most of the database.
-export const DEFAULT_PRUNE_REST = 1;
+// Measured (BENCHMARKS.md, Retention) on 2 shared cores, transitions beside a prune kept 0.68 of
+// their rate flat out, 0.79 resting as long as each batch took, 0.95 resting twice as long (a
+// million delegations in about three minutes then): history can wait, transitions cannot.
+export const DEFAULT_PRUNE_REST = 2;
 const MAX_PRUNE_REST = 100;
 
 type Prune = {
