@@ -13,6 +13,7 @@ import { memorySection } from './memory.js';
 import { pgliteSection } from './pglite.js';
 import { poolerSection } from './pooler.js';
 import { statsSection } from './stats.js';
+import { pruneSection } from './prune.js';
 import { sweepSection } from './sweep.js';
 import { transitionSection } from './transitions.js';
 import { waitForSection } from './wait-for.js';
@@ -43,6 +44,7 @@ const sections: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   pooler: poolerSection,
   http: httpSection,
   stats: statsSection,
+  prune: pruneSection,
 };
 
 await recreateDatabase();

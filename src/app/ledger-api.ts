@@ -142,6 +142,38 @@ export type SweepResult = {
   readonly skipped: readonly SkippedRow[];
 };
 
+export type PruneOptions = {
+  /** The horizon: terminal delegations that ended (last changed) more than this long ago go. */
+  readonly olderThanMs: number;
+  /** Delegations deleted per transaction; default DEFAULT_PRUNE_BATCH, at most MAX_PRUNE_BATCH. */
+  readonly batchSize?: number | undefined;
+  /**
+   * After each batch that leaves more to do, rest this many times as long as the batch took,
+   * so transitions keep most of the database: default DEFAULT_PRUNE_REST (2: a third of the
+   * time busy); 0 prunes flat out.
+   */
+  readonly restRatio?: number | undefined;
+  /** Count what would go, delete nothing. */
+  readonly dryRun?: boolean | undefined;
+  /** Stops between batches: what was deleted stays deleted, the rest waits for the next prune. */
+  readonly signal?: AbortSignal | undefined;
+};
+
+export type PruneResult = {
+  /** Delegations whose last change is before this were due. */
+  readonly horizon: Date;
+  readonly dryRun: boolean;
+  readonly delegationsDeleted: number;
+  readonly eventsDeleted: number;
+  readonly batches: number;
+  /** A dry run's count of what a prune would delete now; null on a real prune. */
+  readonly wouldDelete: { readonly delegations: number; readonly events: number } | null;
+  /** Subscriptions that have not read every event of a due delegation, which therefore stays; null when none (or aborted). */
+  readonly heldBackBy: readonly { readonly subscription: string; readonly position: number }[] | null;
+  /** The signal aborted before every due delegation was deleted. */
+  readonly aborted: boolean;
+};
+
 /** The ledger, as hosts and outward faces drive it. */
 export interface Ledger {
   create(input: CreateInput): Promise<Delegation>;
@@ -169,6 +201,13 @@ export interface Ledger {
   history(delegationId: string): Promise<StoredEvent[]>;
   list(options?: ListOptions): Promise<Delegation[]>;
   stats(): Promise<Record<Status, number>>;
+  /**
+   * Retention: deletes terminal delegations that ended before now - olderThanMs, with their
+   * events, in batches of one short transaction each. Never an in-flight delegation, never an
+   * event a registered subscription has not passed (those wait; see heldBackBy). A pruned
+   * delegation is gone for good: its id and its idempotency key may be used again.
+   */
+  prune(options: PruneOptions): Promise<PruneResult>;
 }
 
 export type LastSweep = { readonly at: Date; readonly result: SweepResult };

@@ -26,6 +26,8 @@ import type {
   HeartbeatTarget,
   Ledger,
   ListOptions,
+  PruneOptions,
+  PruneResult,
   SetStatusOptions,
   StatusFilter,
   StopReason,
@@ -34,7 +36,8 @@ import type {
   Waiters,
 } from './ledger-api.js';
 import { Coalescer } from './coalescer.js';
-import type { Clock, DelegationStore, ListQuery, Logger, RandomSource, TimedAccess } from './ports.js';
+import type { Clock, DelegationStore, ListQuery, Logger, RandomSource, TimedAccess, Timers } from './ports.js';
+import { prune } from './retention.js';
 import { timedAccess } from './timed-access.js';
 import { TOKENS } from './tokens.js';
 import { boundedInteger, detailText, MAX_ATTEMPT, optionsObject, positiveInteger, progressValue, requireDate, requireId, requireStatus } from './validation.js';
@@ -64,6 +67,11 @@ export const HEARTBEAT_COALESCING = { maxBatch: 1000, maxInFlight: 1 } as const;
 type Beat = { readonly delegationId: string; readonly attempt: number | undefined; readonly progress: number | null };
 
 const MATH_RANDOM: RandomSource = { next: Math.random };
+// For a ledger built by hand without the Timers binding: prune's rests between batches.
+const PROCESS_TIMERS: Timers = {
+  setTimeout: (callback, ms) => ({ id: setTimeout(callback, ms) }),
+  clearTimeout: (handle) => clearTimeout(handle.id as ReturnType<typeof setTimeout>),
+};
 
 type Outcome = TransitionOutcome | { readonly outcome: 'recorded'; readonly delegation: Delegation };
 
@@ -76,15 +84,18 @@ export class LedgerService implements Ledger {
     @inject(TOKENS.Logger) private readonly logger: Logger,
     @inject(TOKENS.Waiters) private readonly waiters: Pick<Waiters, 'wait'>,
     @inject(TOKENS.Random) @optional() random?: RandomSource,
+    @inject(TOKENS.Timers) @optional() timers?: Timers,
   ) {
     this.random = random ?? MATH_RANDOM;
     this.timed = timedAccess(store, clock);
     this.beats = new Coalescer((beats) => this.beatRound(beats), { keyOf: (beat) => beat.delegationId, ...HEARTBEAT_COALESCING });
+    this.timers = timers ?? PROCESS_TIMERS;
   }
 
   private readonly random: RandomSource;
   private readonly timed: TimedAccess;
   private readonly beats: Coalescer<Beat, HeartbeatOutcome>;
+  private readonly timers: Timers;
 
   async create(input: CreateInput): Promise<Delegation> {
     const now = await this.clock.now();
@@ -216,6 +227,10 @@ export class LedgerService implements Ledger {
 
   async stats(): Promise<Record<Status, number>> {
     return this.store.countByStatus();
+  }
+
+  prune(options: PruneOptions): Promise<PruneResult> {
+    return prune(this.store, this.clock, this.timers, this.logger, options);
   }
 
   /** Decide on fresh state, write under the expected version, decide again if a competitor won. */

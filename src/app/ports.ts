@@ -133,8 +133,37 @@ export interface DelegationStore {
   sweep(now: Date, policy: SweepPolicy, actor: string, scope?: SweepScope): Promise<SweepTally>;
   /** Delegations in id order after `afterId`, each with its whole stream: what verification folds. */
   scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]>;
+  /**
+   * Deletes up to `limit` terminal delegations last updated before `before` (oldest first, after
+   * `after`), with their events, in one short transaction. Skips a row another transaction holds,
+   * and a delegation with an event past the lowest subscription checkpoint (a consumer has not
+   * read it yet).
+   */
+  pruneBatch(before: Date, limit: number, after: PruneCursor | null): Promise<PruneBatch>;
+  /** What a prune at `before` could delete now, and the subscriptions that hold back the rest. */
+  pruneSurvey(before: Date): Promise<PruneSurvey>;
   close(): Promise<void>;
 }
+
+export type PruneBatch = {
+  readonly delegations: number;
+  readonly events: number;
+  /** The batch found as many due delegations as it was allowed: more may wait. */
+  readonly more: boolean;
+  /**
+   * Where the next batch of the same prune starts: past every row this one looked at, so a prune
+   * never walks again over the index entries of rows it deleted (dead until vacuum) or skipped.
+   */
+  readonly next: PruneCursor | null;
+};
+
+/** A place in the oldest-first order of due delegations: (updatedAt, delegationId). */
+export type PruneCursor = { readonly updatedAt: Date; readonly delegationId: string };
+
+/** A subscription whose checkpoint is behind an event of a delegation that is otherwise due for pruning. */
+export type RetentionHold = { readonly subscription: string; readonly position: number };
+
+export type PruneSurvey = Pick<PruneBatch, 'delegations' | 'events'> & { readonly heldBackBy: readonly RetentionHold[] };
 
 export type StreamSnapshot = { readonly delegation: Delegation; readonly events: readonly StoredEvent[] };
 

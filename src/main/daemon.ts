@@ -7,6 +7,8 @@ import { SweepHistory } from '../adapters/http/ui/sweep-history.js';
 import { registerUi, type UiServices } from '../adapters/http/ui/ui-routes.js';
 import { SystemClock } from '../adapters/system/system-clock.js';
 import type { WiredDelegations } from '../wiring.js';
+import { RetentionLoop, retentionFromEnv, type RetentionSettings } from '../app/retention-loop.js';
+import { SystemTimers } from '../adapters/system/system-timers.js';
 import { requireValidToken } from '../adapters/http/auth.js';
 import { parseAllowedHosts, servedHosts, type ServedHosts } from '../adapters/http/hosts.js';
 import { listen } from '../adapters/http/server.js';
@@ -54,7 +56,9 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
   try {
     const metrics = createMetrics();
     const table = withAdminToken(tokens, token);
-    const dashboard = dashboardParts(table, () => ready);
+    // Read (and warned about) once at start; the dashboard's settings page shows what is in force.
+    const retentionSettings = retentionFromEnv(process.env, logger);
+    const dashboard = dashboardParts(table, () => ready, retentionSettings);
     const app = createAdminApp({
       services: () => ready,
       registry: metrics.registry,
@@ -84,11 +88,14 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
         dashboard.sample(services.sweeper);
         // Deliveries of the registered webhook endpoints, each from its checkpoint; close() stops them before the store.
         await services.webhooks.start();
+        // Off unless DELEGATION_RETENTION_S is set: deleting history is the operator's choice.
+        const retention = retentionOf(services.ledger, retentionSettings, logger);
+        retention?.start();
         const reason = await Promise.race([stop.received, stop.requested ? never() : startFailure(services.sweeper, logger)]);
         logger.info({ reason }, SHUTDOWN);
         dashboard.stop();
         hub.close();
-        await Promise.all([server.close(), services.sweeper.stop()]);
+        await Promise.all([server.close(), services.sweeper.stop(), retention?.stop()]);
         return reason === 'start failed' ? 1 : 0;
       } finally {
         await services.close();
@@ -107,13 +114,19 @@ export async function runDaemon(settings: DaemonSettings): Promise<number> {
  * The dashboard under /ui: its sessions (the same tokens as the API), and the sweep history
  * the overview charts, sampled from the sweeper more often than it sweeps.
  */
-function dashboardParts(table: TokenTable | null, services: () => WiredDelegations | null) {
+function dashboardParts(table: TokenTable | null, services: () => WiredDelegations | null, retention: RetentionSettings | null) {
   const sessions = new Sessions({ table, clock: new SystemClock() });
   const history = new SweepHistory();
   let timer: NodeJS.Timeout | undefined;
   const uiServices = (): UiServices | null => {
     const wired = services();
-    return wired === null ? null : { sweeper: wired.sweeper, config: wired.config, clock: wired.clock, progress: () => wired.feed.progress() };
+    return wired === null ? null : {
+          sweeper: wired.sweeper,
+          config: wired.config,
+          clock: wired.clock,
+          progress: () => wired.feed.progress(),
+          retention: () => (retention === null ? null : { olderThanMs: retention.olderThanMs, intervalMs: retention.intervalMs }),
+        };
   };
   return {
     sessions,
@@ -135,6 +148,10 @@ function startFailure(sweeper: Sweeper, logger: Logger): Promise<'start failed'>
     logger.error({ err: error }, 'sweeper could not start');
     return 'start failed' as const;
   });
+}
+
+function retentionOf(ledger: AdminServices['ledger'], settings: RetentionSettings | null, logger: Logger): RetentionLoop | null {
+  return settings === null ? null : new RetentionLoop(ledger, new SystemTimers(), logger.child({ component: 'retention' }), settings);
 }
 
 function never(): Promise<never> {

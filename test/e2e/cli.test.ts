@@ -96,6 +96,23 @@ describe.concurrent('the delegations CLI, each command a process', { timeout: 12
   );
 
   it(
+    'prune --dry-run counts what would go, prune deletes the completed delegation an hour old and nothing in flight',
+    onSeededDatabase('e2e_cli_prune', async ({ run, json }) => {
+      // Seeded an hour back: op-done completed then; every other case is in flight.
+      const dry = await json('prune', '--older-than', '30m', '--dry-run');
+      expect(dry).toMatchObject({ dryRun: true, delegationsDeleted: 0, wouldDelete: { delegations: 1, events: 2 }, heldBackBy: null });
+      expect(await json('prune', '--older-than', '2h')).toMatchObject({ delegationsDeleted: 0, eventsDeleted: 0, batches: 1 });
+      const pruned = await run('prune', '--older-than', '30m', '--batch-size', '1');
+      expect(pruned.code, pruned.stderr).toBe(0);
+      expect(pruned.stdout).toMatch(/^delegations deleted\s+1$/m);
+      expect(pruned.stdout).toMatch(/^events deleted\s+2$/m);
+      expect(pruned.stdout).toMatch(/^held back by\s+none$/m);
+      expectOneErrorLine(await run('show', CASES.done), 1, /not found/);
+      expect(await json('verify')).toEqual({ checked: 3 + OVERDUE, mismatches: [] });
+    }),
+  );
+
+  it(
     "an agent's loop in the shell: create with a retry policy, claim, beat, ask and resume, fail retryable, stop when superseded",
     onSeededDatabase('e2e_cli_agent', async ({ run, json }) => {
       const policy = '{"maxAttempts":2,"initialDelayMs":60000,"jitter":0}';

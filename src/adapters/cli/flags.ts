@@ -1,5 +1,5 @@
 import { retryPolicy } from '../../app/retry-policy.js';
-import { MAX_ATTEMPT } from '../../app/validation.js';
+import { MAX_ATTEMPT, MAX_DURATION_MS } from '../../app/validation.js';
 import { canTransition, InvalidInputError, type RetryPolicy, STATUSES, type Status } from '../../domain/index.js';
 import { UsageError } from './errors.js';
 
@@ -66,4 +66,18 @@ export function statusesInto(to: Status): readonly Status[] {
 
 export function either(statuses: readonly string[]): string {
   return statuses.length < 2 ? (statuses[0] ?? '') : `${statuses.slice(0, -1).join(', ')} or ${statuses[statuses.length - 1]}`;
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** A span as a whole number and a unit: 90s, 45m, 12h, 30d, 8w. At least a second, at most a century. */
+export function durationFlag(flag: string, raw: string): number {
+  const match = /^(\d+)([smhdw])$/.exec(raw);
+  const ms = match === null ? Number.NaN : Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+  if (!Number.isSafeInteger(ms) || ms <= 0 || ms > MAX_DURATION_MS) {
+    throw new UsageError(
+      `${flag}: must be a whole number and a unit (s, m, h, d, w) of at least 1s and at most 100 years, such as 30d; got ${JSON.stringify(raw)}`,
+    );
+  }
+  return ms;
 }

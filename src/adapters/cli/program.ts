@@ -11,6 +11,7 @@ import * as fail from './commands/fail.js';
 import * as heartbeat from './commands/heartbeat.js';
 import * as list from './commands/list.js';
 import * as migrate from './commands/migrate.js';
+import * as prune from './commands/prune.js';
 import * as reject from './commands/reject.js';
 import * as resume from './commands/resume.js';
 import * as retry from './commands/retry.js';
@@ -38,6 +39,7 @@ export const COMMANDS: readonly CommandModule[] = [
   cancel,
   verify,
   token,
+  prune,
   create,
   resume,
   claim,

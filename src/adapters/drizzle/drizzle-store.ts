@@ -20,6 +20,10 @@ import type {
   InsertResult,
   ListQuery,
   TimedAccess,
+  PruneBatch,
+  PruneCursor,
+  PruneSurvey,
+  RetentionHold,
   StreamSnapshot,
   SweepScope,
   SweepStart,
@@ -28,6 +32,7 @@ import type {
 import { isStatementRejection, SweepPageRejectedError } from '../../app/sweep-pages.js';
 import { claimStatement } from './claim-sql.js';
 import { DatabaseClock } from './database-clock.js';
+import { pruneBatchStatement, pruneSurveyStatement } from './prune-sql.js';
 import { query, statementRunner, type DrizzleDb, type Row, type StatementRunner } from './db.js';
 import { DELEGATION_COLUMNS, dateOrNull, EVENT_COLUMNS, toDelegation, toStoredEvent } from './rows.js';
 import { ledgerTables, type LedgerTables } from './schema/tables.js';
@@ -234,6 +239,21 @@ export class DrizzleDelegationStore implements DelegationStore {
 
   scan(afterId: string | null, limit: number): Promise<StreamSnapshot[]> {
     return this.reads.scan(afterId, limit);
+  }
+
+  async pruneBatch(before: Date, limit: number, after: PruneCursor | null): Promise<PruneBatch> {
+    const [row] = await query(this.db, pruneBatchStatement(this.tables, before, limit, after));
+    const lastAt = dateOrNull(row?.lastUpdatedAt);
+    const next = lastAt === null ? null : { updatedAt: lastAt, delegationId: String(row?.lastId) };
+    return { delegations: Number(row?.delegations ?? 0), events: Number(row?.events ?? 0), more: Number(row?.candidates ?? 0) >= limit, next };
+  }
+
+  async pruneSurvey(before: Date): Promise<PruneSurvey> {
+    const [row] = await query(this.db, pruneSurveyStatement(this.tables, before));
+    const held = (parsed(row?.held) as { subscription: string; position: number | string }[]).map(
+      (hold): RetentionHold => ({ subscription: hold.subscription, position: Number(hold.position) }),
+    );
+    return { delegations: Number(row?.delegations ?? 0), events: Number(row?.events ?? 0), heldBackBy: held };
   }
 
   async close(): Promise<void> {

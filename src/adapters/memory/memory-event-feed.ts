@@ -5,16 +5,15 @@ import type { MemoryDelegationStore } from './memory-store.js';
 /**
  * Subscriptions on the in-memory store. Appends happen without an await, so every
  * event is visible the moment it has a position: there is nothing to wait for.
- * Checkpoints live as long as the feed (the container).
+ * Checkpoints live as long as the store (the container), which prune reads them from.
  */
 export class MemoryEventFeed implements EventFeed {
   readonly supportsTransactions = false;
-  private readonly checkpoints = new Map<string, number>();
 
   constructor(private readonly store: MemoryDelegationStore) {}
 
   open(request: FeedRequest): FeedCursor {
-    return new MemoryCursor(this.store, request, request.durable ? this.checkpoints : new Map());
+    return new MemoryCursor(this.store, request, request.durable ? this.store.checkpoints : new Map());
   }
 
   mark(): number {
@@ -26,7 +25,7 @@ export class MemoryEventFeed implements EventFeed {
   }
 
   async progress(): Promise<FeedProgress> {
-    const subscriptions = [...this.checkpoints].map(([name, position]) => ({ name, position, updatedAt: null }));
+    const subscriptions = [...this.store.checkpoints].map(([name, position]) => ({ name, position, updatedAt: null }));
     return { head: this.store.headPosition, subscriptions: subscriptions.sort((a, b) => a.name.localeCompare(b.name)) };
   }
 }
@@ -38,14 +37,25 @@ class MemoryCursor implements FeedCursor {
     private readonly checkpoints: Map<string, number>,
   ) {}
 
+  /** Walks the log from the checkpoint (a binary search away) only as far as the batch needs. */
   async next(limit: number, handle: BatchHandler): Promise<BatchOutcome> {
     const after = this.checkpoint();
-    const pending = this.store.eventsAfter(after, Number.MAX_SAFE_INTEGER);
+    const { log } = this.store;
     const types = this.request.types;
-    const matching = types === null ? pending : pending.filter((event) => types.includes(event.type));
-    const batch = matching.slice(0, limit);
-    const more = matching.length > limit;
-    const checkpoint = more ? (batch.at(-1) as StoredEvent).position : (pending.at(-1)?.position ?? after);
+    const batch: StoredEvent[] = [];
+    let more = false;
+    for (let index = log.indexAfter(after); ; index += 1) {
+      const event = log.at(index);
+      if (event === undefined) break;
+      if (types !== null && !types.includes(event.type)) continue;
+      if (batch.length === limit) {
+        more = true;
+        break;
+      }
+      batch.push(event);
+    }
+    // A short batch read the whole rest of the log: the checkpoint moves past filtered-out events too.
+    const checkpoint = more ? (batch.at(-1) as StoredEvent).position : Math.max(after, log.head());
     if (batch.length > 0) await handle(batch, null);
     this.checkpoints.set(this.request.name, checkpoint);
     return { delivered: batch.length, checkpoint, more, unsettled: false };
@@ -63,6 +73,6 @@ class MemoryCursor implements FeedCursor {
   }
 
   private head(): number {
-    return this.store.eventsAfter(0, Number.MAX_SAFE_INTEGER).at(-1)?.position ?? 0;
+    return this.store.log.head();
   }
 }

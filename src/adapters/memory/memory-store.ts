@@ -4,6 +4,7 @@ import {
   decide,
   evolve,
   isInFlight,
+  isTerminal,
   recordHeartbeat,
   STATUSES,
   sweepGrace,
@@ -27,12 +28,15 @@ import type {
   HeartbeatWrite,
   InsertResult,
   ListQuery,
+  PruneBatch,
+  PruneSurvey,
   StreamSnapshot,
   SweepScope,
   SweepStart,
   SweepTally,
 } from '../../app/ports.js';
 import { ChangeSignal } from '../../app/change-signal.js';
+import { PositionLog } from './position-log.js';
 
 export type MemoryStoreOptions = {
   /** The jitter draws of the sweeper's automatic retries, in [0, 1); seeded in simulations. Default Math.random. */
@@ -52,6 +56,10 @@ export class MemoryDelegationStore implements DelegationStore {
   private readonly inFlight = new Set<string>();
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly idempotency = new Map<string, string>();
+  /** Every event in position order, for subscribers: appended at the end, never sorted. */
+  readonly log = new PositionLog();
+  /** The durable subscriptions' checkpoints (the feed's), here so that prune can hold back at the lowest. */
+  readonly checkpoints = new Map<string, number>();
   private position = 0;
 
   /** The last position written (0 when the log is empty). */
@@ -213,12 +221,70 @@ export class MemoryDelegationStore implements DelegationStore {
       .map((id) => ({ delegation: this.rows.get(id) as Delegation, events: this.streams.get(id) ?? [] }));
   }
 
+  /** Each batch looks at every row (no index here), so it needs no cursor: nothing it skips is ever locked. */
+  async pruneBatch(before: Date, limit: number): Promise<PruneBatch> {
+    const floor = this.retentionFloor();
+    const gone = new Set<string>();
+    let events = 0;
+    let last: Delegation | null = null;
+    for (const row of this.rows.values()) {
+      if (gone.size >= limit) break;
+      if (!this.isDue(row, before)) continue;
+      const stream = this.streams.get(row.delegationId) ?? [];
+      if (lastPosition(stream) > floor) continue;
+      gone.add(row.delegationId);
+      events += stream.length;
+      last = row;
+    }
+    for (const id of gone) this.forget(id);
+    this.log.remove(gone);
+    const more = gone.size === limit;
+    return { delegations: gone.size, events, more, next: more && last !== null ? { updatedAt: last.updatedAt, delegationId: last.delegationId } : null };
+  }
+
+  async pruneSurvey(before: Date): Promise<PruneSurvey> {
+    const floor = this.retentionFloor();
+    let delegations = 0;
+    let events = 0;
+    let newest = 0;
+    for (const row of this.rows.values()) {
+      if (!this.isDue(row, before)) continue;
+      const stream = this.streams.get(row.delegationId) ?? [];
+      const last = lastPosition(stream);
+      newest = Math.max(newest, last);
+      if (last > floor) continue;
+      delegations += 1;
+      events += stream.length;
+    }
+    const heldBackBy = [...this.checkpoints]
+      .filter(([, position]) => position < newest)
+      .map(([subscription, position]) => ({ subscription, position }))
+      .sort((a, b) => a.position - b.position || (a.subscription < b.subscription ? -1 : 1));
+    return { delegations, events, heldBackBy };
+  }
+
   async close(): Promise<void> {}
 
   /** Every event in global order after `afterPosition` (for folds and subscribers). */
   eventsAfter(afterPosition: number, limit: number): StoredEvent[] {
-    const all = [...this.streams.values()].flat().sort((a, b) => a.position - b.position);
-    return all.filter((event) => event.position > afterPosition).slice(0, limit);
+    return this.log.after(afterPosition, limit);
+  }
+
+  /** The lowest checkpoint: no event past it may go. */
+  private retentionFloor(): number {
+    return Math.min(Number.POSITIVE_INFINITY, ...this.checkpoints.values());
+  }
+
+  private isDue(row: Delegation, before: Date): boolean {
+    return isTerminal(row.status) && row.updatedAt.getTime() < before.getTime();
+  }
+
+  private forget(delegationId: string): void {
+    const row = this.rows.get(delegationId) as Delegation;
+    const key = idempotencyKey(row);
+    if (key !== null && this.idempotency.get(key) === delegationId) this.idempotency.delete(key);
+    this.rows.delete(delegationId);
+    this.streams.delete(delegationId);
   }
 
   private put(row: Delegation): void {
@@ -235,6 +301,7 @@ export class MemoryDelegationStore implements DelegationStore {
     const stored = events.map((event, index) => ({ ...event, version: fromVersion + index + 1, position: ++this.position }) as StoredEvent);
     stream.push(...stored);
     this.streams.set(delegationId, stream);
+    this.log.append(stored);
     if (stored.length > 0) this.appended.notify();
     return stored;
   }
@@ -246,6 +313,10 @@ function mergeHeartbeat(current: Delegation, next: Delegation): Delegation {
   const later = (a: Date | null, b: Date | null) => (a === null ? b : b === null || a > b ? a : b);
   const progress = current.progress === null ? next.progress : Math.max(current.progress, next.progress ?? current.progress);
   return { ...next, lastHeartbeat: later(current.lastHeartbeat, next.lastHeartbeat), progress };
+}
+
+function lastPosition(stream: readonly StoredEvent[]): number {
+  return stream.at(-1)?.position ?? 0;
 }
 
 function idempotencyKey(delegation: Delegation): string | null {

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Delegation, DelegationEvent, GraceRules, SweepPolicy } from '../../domain/index.js';
-import type { AppendRequest, ClaimRequest, Clock, DelegationStore, HeartbeatWrite, ListQuery, Logger, SweepScope } from '../../app/ports.js';
+import type { AppendRequest, ClaimRequest, Clock, DelegationStore, HeartbeatWrite, ListQuery, Logger, PruneCursor, SweepScope } from '../../app/ports.js';
 import type { DelegationMetrics } from './metrics.js';
 
 /**
@@ -73,6 +73,12 @@ export class MeteredStore implements DelegationStore {
   }
   scan(afterId: string | null, limit: number) {
     return this.inner.scan(afterId, limit);
+  }
+  pruneBatch(before: Date, limit: number, after: PruneCursor | null) {
+    return this.inner.pruneBatch(before, limit, after);
+  }
+  pruneSurvey(before: Date) {
+    return this.inner.pruneSurvey(before);
   }
   close() {
     return this.inner.close();

@@ -21,6 +21,7 @@ const STORE_COMMANDS: readonly (readonly string[])[] = [
   ['retry', 'x'],
   ['cancel', 'x'],
   ['verify'],
+  ['prune', '--older-than', '30d'],
   ['create', '--caller', 'c', '--callee', 'a', '--task', 't'],
   ['resume', 'x'],
   ['claim', '--callee', 'a'],
@@ -42,6 +43,7 @@ const EVERY_COMMAND = [
   'retry',
   'cancel',
   'verify',
+  'prune',
   'create',
   'resume',
   'claim',
@@ -64,7 +66,12 @@ const WITH_ATTEMPT: readonly (readonly string[])[] = [
 ];
 const CREATE = ['create', '--caller', 'c', '--callee', 'a', '--task', 't'];
 /** Commander checks required options first: a command line meant to fail on something else carries them. */
-const REQUIRED: Readonly<Record<string, readonly string[]>> = { create: CREATE.slice(1), claim: ['--callee', 'a'], ask: ['--question', 'q'] };
+const REQUIRED: Readonly<Record<string, readonly string[]>> = {
+  create: CREATE.slice(1),
+  claim: ['--callee', 'a'],
+  ask: ['--question', 'q'],
+  prune: ['--older-than', '30d'],
+};
 const named = (name: string, ...args: string[]) => [name, ...(REQUIRED[name] ?? []), ...args];
 
 const NO_LEDGER = /^error: no ledger in .+: pass --data-dir/;
@@ -87,6 +94,8 @@ function commander(): CliCase[] {
       [['claim'], '--callee <id>'],
       [['claim', '--limit', '5'], '--callee <id>'],
       [['ask', 'x'], '--question <text>'],
+      [['prune'], '--older-than <span>'],
+      [['prune', '--dry-run', '--batch-size', '10'], '--older-than <span>'],
     ].map(([args, option]) => ({ args: args as string[], line: new RegExp(`^error: required option '${option}' not specified$`) })),
     ...[
       ['create', '--retry'],
@@ -94,6 +103,8 @@ function commander(): CliCase[] {
       ['heartbeat', 'x', '--attempt'],
       ['heartbeat', 'x', '--progress'],
       ['ask', 'x', '--question'],
+      ['prune', '--older-than'],
+      ['prune', '--older-than', '30d', '--batch-size'],
     ].map((args) => ({ args, line: /^error: option '.+' argument missing$/ })),
     ...STORE_COMMANDS.map((command) => ({ args: [...command, '--data-dir'], line: /^error: option '--data-dir <dir>' argument missing$/ })),
   ];
@@ -109,6 +120,14 @@ function optionValues(): CliCase[] {
     ...['0', '-1', '', 'abc', '0x10', '1e3', '1.5', ' 5', '9007199254740993'].map((v): [string[], RegExp] => [
       ['events', '--from', v],
       /^error: --from: expected a position/,
+    ]),
+    ...['0d', '-1d', '30', 'd', '1.5d', '30 d', '30D', '1y', '', '0x10d', '99999999999w', '36501d'].map((v): [string[], RegExp] => [
+      ['prune', '--older-than', v],
+      /^error: --older-than: must be a whole number and a unit \(s, m, h, d, w\)/,
+    ]),
+    ...['0', '-1', '1.5', 'ten', '', '10001', '0x10', '1e3', '+5', ' 5'].map((v): [string[], RegExp] => [
+      ['prune', '--older-than', '30d', '--batch-size', v],
+      /^error: --batch-size: must be (a whole number|between 1 and 10000)/,
     ]),
     [['sweep'], /^error: sweep needs --once/],
     [['sweep', '--no-grace'], /^error: sweep needs --once/],

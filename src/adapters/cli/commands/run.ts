@@ -21,7 +21,9 @@ export function register(program: Command): void {
         '\nEnvironment: DELEGATIONS_ADMIN_TOKEN (an admin bearer token), DELEGATIONS_TOKENS or DELEGATIONS_TOKENS_FILE\n' +
           '(the hashed admin, caller and agent tokens: see `delegations token create`), LOG_LEVEL,\n' +
           'DELEGATION_SWEEPER_INTERVAL_S, DELEGATION_STUCK_THRESHOLD_S, DELEGATION_OUTAGE_GAP_S, DELEGATION_RETRY (the default\n' +
-          'retry policy, JSON). See the README for all of them.',
+          'retry policy, JSON), DELEGATION_RETENTION_S (off unless set: prune terminal delegations that ended more than\n' +
+          'this many seconds ago, every DELEGATION_RETENTION_INTERVAL_S, default 3600, in batches of DELEGATION_RETENTION_BATCH,\n' +
+          'default 1000). See the README for all of them.',
       ),
   ).action(async (options: { port: string; host: string }, command: Command) => {
     const port = portOf(options.port);

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, type PgTableFn } from 'drizzle-orm/pg-core';
-import { IN_FLIGHT_STATUSES, STATUSES } from '../../../domain/index.js';
+import { IN_FLIGHT_STATUSES, STATUSES, TERMINAL_STATUSES } from '../../../domain/index.js';
 import { literalList } from './sql-lists.js';
 
 // Millisecond precision: every stamp comes from a JavaScript Date, so the database
@@ -43,6 +43,11 @@ export const delegationsTable = <S extends string | undefined>(table: PgTableFn<
         .where(sql`${t.status} IN ${literalList(IN_FLIGHT_STATUSES)}`),
       // Claims read the queued rows of one callee, oldest first: only those, in that order.
       index('delegations_claim_idx').on(t.calleeId, t.createdAt, t.delegationId).where(sql`${t.status} = 'queued'`),
+      // Retention walks terminal rows oldest first. A heartbeat never writes updated_at (or a
+      // terminal row), so this index costs heartbeats nothing and keeps their updates HOT.
+      index('delegations_terminal_updated_idx')
+        .on(t.updatedAt, t.delegationId)
+        .where(sql`${t.status} IN ${literalList(TERMINAL_STATUSES)}`),
       index('delegations_caller_idx').on(t.callerId, t.createdAt),
       index('delegations_callee_idx').on(t.calleeId, t.createdAt),
       index('delegations_created_idx').on(t.createdAt),

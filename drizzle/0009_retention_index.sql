@@ -1,0 +1,1 @@
+CREATE INDEX "delegations_terminal_updated_idx" ON "delegations" USING btree ("updated_at","delegation_id") WHERE "delegations"."status" IN ('completed', 'failed', 'cancelled', 'rejected');
