@@ -120,7 +120,9 @@ function dashboardParts(table: TokenTable | null, services: () => WiredDelegatio
   let timer: NodeJS.Timeout | undefined;
   const uiServices = (): UiServices | null => {
     const wired = services();
-    return wired === null ? null : {
+    return wired === null
+      ? null
+      : {
           sweeper: wired.sweeper,
           config: wired.config,
           clock: wired.clock,
