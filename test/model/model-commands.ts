@@ -317,7 +317,8 @@ export class SweepCmd implements Cmd {
   check = () => true;
   async run(m: LedgerModel, r: LedgerReal): Promise<void> {
     const expected = sweep(m);
-    expect(await r.d.sweeper.sweep()).toEqual(expected);
+    // No row of the model's is ever refused by the store: nothing is skipped.
+    expect(await r.d.sweeper.sweep()).toEqual({ ...expected, skipped: [] });
     for (const item of m.items) {
       agrees(await r.d.ledger.get(item.id), item);
       await historyHolds(r, item);
