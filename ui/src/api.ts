@@ -1,9 +1,12 @@
 /** The dashboard's only way to the server: same origin, the session cookie, and the CSRF token on every write. */
 
-export type Status = 'queued' | 'dispatched' | 'in_progress' | 'input_required' | 'stuck' | 'completed' | 'failed' | 'cancelled' | 'rejected';
+// The domain's own lists, bundled from the sources: the page can never disagree with the server.
+import { EVENT_TYPES } from '../../src/domain/events.js';
+import { IN_FLIGHT_STATUSES, STATUSES as DOMAIN_STATUSES, type Status } from '../../src/domain/status.js';
 
-export const STATUSES: readonly Status[] = ['queued', 'dispatched', 'in_progress', 'input_required', 'stuck', 'completed', 'failed', 'cancelled', 'rejected'];
-export const IN_FLIGHT: readonly Status[] = ['queued', 'dispatched', 'in_progress', 'input_required', 'stuck'];
+export type { Status };
+export const STATUSES: readonly Status[] = DOMAIN_STATUSES;
+export const IN_FLIGHT: readonly Status[] = IN_FLIGHT_STATUSES;
 
 export type Delegation = {
   delegationId: string;
@@ -139,19 +142,3 @@ export function follow(path: string, onChange: (event: MessageEvent) => void, de
     onLive?.(false);
   };
 }
-
-export const EVENT_TYPES = [
-  'created',
-  'dispatched',
-  'started',
-  'marked_stuck',
-  'recovered',
-  'requeued',
-  'input_requested',
-  'resumed',
-  'completed',
-  'failed',
-  'cancelled',
-  'rejected',
-  'detail_recorded',
-];
