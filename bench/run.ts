@@ -9,6 +9,7 @@ import type { Figure } from './lib/measure.js';
 import { benchPool, recreateDatabase, serverVersion } from './lib/postgres.js';
 import { markdownTable, printTable, writeResults } from './lib/report.js';
 import { memorySection } from './memory.js';
+import { peersSection } from './peers/index.js';
 import { pgliteSection } from './pglite.js';
 import { sweepSection } from './sweep.js';
 import { transitionSection } from './transitions.js';
@@ -37,6 +38,7 @@ const sections: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   cli: cliSection,
   claims: claimSection,
   waitfor: waitForSection,
+  peers: peersSection,
 };
 
 await recreateDatabase();
