@@ -135,7 +135,8 @@ export function bullmqCompetitor(sizes: Sizes, backend: BullBackend): Competitor
       claim: 'worker.getNextJob(token), 4 manual workers with 100 calls in flight each: one job per call (batches are a BullMQ Pro feature)',
       beatMany: 'worker.extendJobLocks(ids, tokens, 30 s): the batch the Worker lock manager sends',
       beatOne: 'job.extendLock(token, 30 s), concurrency 16',
-      complete: 'job.moveToCompleted(result, token, false), concurrency 16; no batch completion',
+      completeOne: 'job.moveToCompleted(result, token, false), concurrency 16',
+      completeBatch: 'none: BullMQ completes one job per call',
       cycle: 'not measured: taken and completed separately, see rows 2 and 4',
       rescue: `the worker's stalled check (moveStalledJobsToWait, what its stalledInterval timer runs); jobs whose ${SHORT_LOCK_MS / 1000} s lock lapsed, timed on the pass that moves them`,
       latencyP50: "QueueEvents 'completed' (an XREAD of the queue's event stream on its own connection)",
@@ -147,6 +148,8 @@ export function bullmqCompetitor(sizes: Sizes, backend: BullBackend): Competitor
         // A pool given to BullMQ must find its schema on the search path itself.
         pool = new pg.Pool({ connectionString: DB.url, max: POOL_SIZE, options: '-c search_path=bullmq' });
         pool.on('error', (error) => process.stderr.write(`BullMQ pool: ${String(error)}\n`));
+        // Every queue, worker and event reader on it adds its error listener.
+        pool.setMaxListeners(100);
         // A pool of our own is used as it is, migrations included: they run here, as its docs say.
         await runMigrations(pool as unknown as PgQueryable);
       }
@@ -196,7 +199,7 @@ export function bullmqCompetitor(sizes: Sizes, backend: BullBackend): Competitor
           }),
         );
         expectCount('BullMQ locks extended', sizes.beats, extended);
-        figures.complete = await rate(n, () =>
+        figures.completeOne = await rate(n, () =>
           pooled(n, COMPLETE_CONCURRENCY, async (i) => {
             const r = running[i] as Running;
             await r.job.moveToCompleted('done', r.token, false);

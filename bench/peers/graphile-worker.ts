@@ -54,7 +54,8 @@ export function graphileCompetitor(sizes: Sizes): Competitor {
       claim: 'none as a step of its own: jobs are taken only by its runner, which runs and completes them (see 2+4)',
       beatMany: 'none: the lock is taken once at claim and never renewed; a job still running after 4 hours is taken again',
       beatOne: 'none: as above',
-      complete: 'none as a step of its own: a job completes when its task function returns (see 2+4)',
+      completeOne: 'none as a step of its own: a job completes when its task function returns (see 2+4)',
+      completeBatch: 'none as a step of its own: its runner batches the completions itself (see 2+4)',
       cycle: `4 runners (run(), concurrency ${RUNNER_CONCURRENCY} each, localQueue size ${CLAIM_BATCH}, completeJobBatchDelay 0), a task that returns at once; from the first job:start to the last completion written (runner.stop() flushes them)`,
       rescue:
         "its resetLocked pass (what each runner runs every 8-10 min): one UPDATE clearing locks older than 4 h; timed from its 'resetLocked:started' event to 'resetLocked:success'",

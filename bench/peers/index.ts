@@ -48,7 +48,8 @@ export async function peersSection(ctx: BenchContext): Promise<Figure[]> {
         const figures = await c.lifecycle(round);
         for (const [key, value] of Object.entries(figures)) push(c, key as RowKey, value);
         // Claimed then completed back to back: comparable with a runner's claim-and-complete cycle.
-        if (figures.claim !== undefined && figures.complete !== undefined) push(c, 'cycle', 1 / (1 / figures.claim + 1 / figures.complete));
+        const complete = figures.completeBatch ?? figures.completeOne;
+        if (figures.claim !== undefined && complete !== undefined) push(c, 'cycle', 1 / (1 / figures.claim + 1 / complete));
       }
       for (const c of rotate(competitors, round)) {
         ctx.progress(`peers: ${c.name}, rescue, round ${round + 1}`);
@@ -87,8 +88,9 @@ function report(competitors: readonly Competitor[], runs: Runs): Figure[] {
     );
     for (const c of measured) {
       const derived = key === 'cycle' && c.how.cycle.startsWith('not measured');
-      const label = `${row}: ${c.name}${derived ? ' (derived: rows 2 and 4 back to back)' : ''}`;
-      const ratios: Ratio[] = c.name === OURS && best !== undefined ? [{ label: `ledger / best peer (${best.name})`, value: of(c) / of(best) }] : [];
+      const label = `${row}: ${c.name}${derived ? ' (derived: row 2 then its best row 4)' : ''}`;
+      const ratio = higherIsBetter ? `ledger / best peer (${best?.name})` : `ledger's time / best peer's (${best?.name})`;
+      const ratios: Ratio[] = c.name === OURS && best !== undefined ? [{ label: ratio, value: of(c) / of(best) }] : [];
       figures.push(figure(SECTION, label, unit, runs[c.name]?.[key] ?? [], ...ratios));
     }
   }

@@ -49,7 +49,8 @@ export function ledgerCompetitor(sizes: Sizes): Competitor {
       claim: 'ledger.claim({ limit: 100 }), 4 loops (queued -> dispatched, a dispatched event each)',
       beatMany: 'ledger.heartbeatMany(1,000 ids), one call',
       beatOne: 'ledger.heartbeat(id), concurrency 16',
-      complete: "ledger.setStatus(id, 'completed'), concurrency 16 (a completed event each); no batch completion",
+      completeOne: "ledger.setStatus(id, 'completed'), concurrency 16 (a completed event each)",
+      completeBatch: 'none: the ledger has no batch completion (each completion is its own guarded transition and event)',
       cycle: 'not measured: claim and complete are separate calls, see rows 2 and 4',
       rescue: 'sweeper.sweep(): one guarded statement, a marked_stuck or failed event per moved row',
       latencyP50: 'ledger.waitFor in a second ledger instance (its own pool and event-feed reader); setStatus completed in the first',
@@ -103,7 +104,7 @@ export function ledgerCompetitor(sizes: Sizes): Competitor {
       );
       expectCount('ledger beats recorded', sizes.beats, recorded);
       let completed = 0;
-      figures.complete = await rate(n, () =>
+      figures.completeOne = await rate(n, () =>
         pooled(n, COMPLETE_CONCURRENCY, async (i) => {
           if ((await lib.ledger.setStatus(claimed[i] as string, 'completed')).outcome === 'applied') completed += 1;
         }),

@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 import {
   CLAIM_BATCH,
   CLAIM_WORKERS,
+  COMPLETE_CONCURRENCY,
   type Competitor,
   CREATE_CONCURRENCY,
   dropPeerDatabase,
@@ -48,7 +49,8 @@ export function pgBossCompetitor(sizes: Sizes): Competitor {
       claim: 'boss.fetch(queue, { batchSize: 100 }), 4 loops (SKIP LOCKED update to active)',
       beatMany: 'none: 10.x has no heartbeat and no way to extend a running job (expireIn is fixed when the job is sent)',
       beatOne: 'none: as above',
-      complete: 'boss.complete(queue, ids of a fetched batch of 100), 4 at a time: one UPDATE per 100',
+      completeOne: 'boss.complete(queue, id), concurrency 16, on the first half of the fetched jobs',
+      completeBatch: 'boss.complete(queue, ids of a fetched batch of 100), 4 at a time (one UPDATE per 100), on the other half',
       cycle: 'not measured: fetch and complete are separate calls, see rows 2 and 4',
       rescue: 'boss.expire(), the step its maintenance runs (every 2 min by default): DELETE the expired active jobs and INSERT them back as retry/failed',
       latencyP50: `none built in (10.x removed onComplete and completion jobs); measured: the caller polls getJobById every ${POLL_MS} ms`,
@@ -88,14 +90,20 @@ export function pgBossCompetitor(sizes: Sizes): Competitor {
         ),
       );
       expectCount('pg-boss jobs fetched', n, new Set(fetched.flat()).size);
+      // Half the jobs completed one call each, the other half a fetched batch of ids per call.
+      const half = Math.floor(fetched.length / 2);
+      const singles = fetched.slice(0, half).flat();
+      const batches = fetched.slice(half);
       let completed = 0;
-      figures.complete = await rate(n, () =>
-        pooled(fetched.length, CLAIM_WORKERS, async (i) => {
-          // 10.x answers { jobs, requested, affected } though its types say void.
-          const answer = (await b.complete(batch, fetched[i] as string[])) as unknown as { affected: number };
-          completed += answer.affected;
-        }),
-      );
+      const affected = async (ids: string | string[]) => {
+        // 10.x answers { jobs, requested, affected } though its types say void.
+        const answer = (await b.complete(batch, ids as string)) as unknown as { affected: number };
+        // Added after the await: `completed += await ...` would read the tally before it and lose concurrent updates.
+        completed += answer.affected;
+      };
+      figures.completeOne = await rate(singles.length, () => pooled(singles.length, COMPLETE_CONCURRENCY, (i) => affected(singles[i] as string)));
+      const batched = batches.flat().length;
+      figures.completeBatch = await rate(batched, () => pooled(batches.length, CLAIM_WORKERS, (i) => affected(batches[i] as string[])));
       expectCount('pg-boss jobs completed', n, completed);
       // Empty queues left behind cost the next phase nothing; jobs would (expire() scans them all).
       await b.clearStorage();
