@@ -21,6 +21,8 @@ import {
   recreatePeerDatabase,
   dropPeerDatabase,
   POOL_SIZE,
+  type LatencySample,
+  sample,
 } from './shared.js';
 
 const redisConnection = {
@@ -141,6 +143,7 @@ export function bullmqCompetitor(sizes: Sizes, backend: BullBackend): Competitor
       rescue: `the worker's stalled check (moveStalledJobsToWait, what its stalledInterval timer runs); jobs whose ${SHORT_LOCK_MS / 1000} s lock lapsed, timed on the pass that moves them`,
       latencyP50: "QueueEvents 'completed' (an XREAD of the queue's event stream on its own connection)",
       latencyP99: 'as p50',
+      afterReturnP50: 'as p50',
     },
     async open() {
       if (backend === 'postgres') {
@@ -252,7 +255,7 @@ export function bullmqCompetitor(sizes: Sizes, backend: BullBackend): Competitor
         await events.waitUntilReady();
         await q.addBulk(Array.from({ length: sizes.latencySamples }, (_, i) => ({ name: 'unit', data: { i } })));
         const running = await take([worker], sizes.latencySamples, 1);
-        const samples: number[] = [];
+        const samples: LatencySample[] = [];
         for (const r of running) {
           const learned = new Promise<number>((resolve) => {
             const listener = ({ jobId }: { jobId: string }) => {
@@ -265,7 +268,8 @@ export function bullmqCompetitor(sizes: Sizes, backend: BullBackend): Competitor
           await jitter(20, 120);
           const started = performance.now();
           await r.job.moveToCompleted('done', r.token, false);
-          samples.push((await learned) - started);
+          const returned = performance.now();
+          samples.push(sample(started, returned, await learned));
         }
         return samples;
       } finally {

@@ -17,6 +17,8 @@ import {
   recreatePeerDatabase,
   type Sizes,
   sleep,
+  type LatencySample,
+  sample,
 } from './shared.js';
 
 const DB = peerDatabase('pgboss');
@@ -55,6 +57,7 @@ export function pgBossCompetitor(sizes: Sizes): Competitor {
       rescue: 'boss.expire(), the step its maintenance runs (every 2 min by default): DELETE the expired active jobs and INSERT them back as retry/failed',
       latencyP50: `none built in (10.x removed onComplete and completion jobs); measured: the caller polls getJobById every ${POLL_MS} ms`,
       latencyP99: 'as p50',
+      afterReturnP50: 'as p50',
     },
     async open() {
       await recreatePeerDatabase(DB.name);
@@ -132,7 +135,7 @@ export function pgBossCompetitor(sizes: Sizes): Competitor {
       const queue = await fresh(`latency_${round}`);
       await b.insert(Array.from({ length: sizes.latencySamples }, (_, i) => ({ name: queue, data: { i } })));
       const jobs = await b.fetch(queue, { batchSize: sizes.latencySamples });
-      const samples: number[] = [];
+      const samples: LatencySample[] = [];
       for (const job of jobs) {
         // The caller: a poll of the job's row every POLL_MS until it reads completed.
         const learned = (async () => {
@@ -144,7 +147,8 @@ export function pgBossCompetitor(sizes: Sizes): Competitor {
         await jitter(20, 120);
         const started = performance.now();
         await b.complete(queue, job.id);
-        samples.push((await learned) - started);
+        const returned = performance.now();
+        samples.push(sample(started, returned, await learned));
       }
       await b.clearStorage();
       return samples;

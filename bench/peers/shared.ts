@@ -46,6 +46,7 @@ export const ROWS = {
   rescue: { row: '5. rescue: move the units past their timeout', unit: 'ms', higherIsBetter: false },
   latencyP50: { row: '6. completion -> caller knows, p50', unit: 'ms', higherIsBetter: false },
   latencyP99: { row: '6. completion -> caller knows, p99', unit: 'ms', higherIsBetter: false },
+  afterReturnP50: { row: "6. the completion call's return -> caller knows, p50 (negative: the caller knew first)", unit: 'ms', higherIsBetter: false },
 } as const;
 export type RowKey = keyof typeof ROWS;
 
@@ -61,7 +62,7 @@ export type Competitor = {
   /** Row 5: the milliseconds the competitor's mechanism takes to move the due units. */
   rescue(round: number): Promise<number | undefined>;
   /** Row 6: each sample's milliseconds from the completion call to the caller knowing, or undefined. */
-  latency(round: number): Promise<number[] | undefined>;
+  latency(round: number): Promise<LatencySample[] | undefined>;
 };
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -128,3 +129,13 @@ export function expectCount(what: string, expected: number, actual: number): voi
 
 /** A pause drawn uniformly from [min, max): a poller's phase must not line up with the completions. */
 export const jitter = (min: number, max: number) => sleep(min + Math.random() * (max - min));
+
+/**
+ * One completion seen by its caller: from the completion call to the caller knowing (the
+ * row-6 figure, the completion's own round trips included), and from the call's return to
+ * the caller knowing (the notification path alone; negative when the caller knew before the
+ * completing side had its answer).
+ */
+export type LatencySample = { readonly fromCall: number; readonly fromReturn: number };
+
+export const sample = (called: number, returned: number, learned: number): LatencySample => ({ fromCall: learned - called, fromReturn: learned - returned });
