@@ -117,7 +117,9 @@ export function graphileCompetitor(sizes: Sizes): Competitor {
           WHERE id IN (SELECT id FROM graphile_worker._private_jobs ORDER BY id LIMIT $1)`,
         [sizes.rescueDue],
       );
+      // As every competitor's rescue: on a vacuumed, analysed table, right after a checkpoint.
       await pool.query('VACUUM ANALYZE graphile_worker._private_jobs');
+      await pool.query('CHECKPOINT');
       const events: WorkerEvents = new EventEmitter();
       let started = 0;
       const pass = new Promise<number>((resolve, reject) => {

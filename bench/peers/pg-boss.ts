@@ -122,6 +122,9 @@ export function pgBossCompetitor(sizes: Sizes): Competitor {
       await b.insert(Array.from({ length: sizes.rescueInFlight }, (_, i) => ({ name: queue, data: { i }, expireInSeconds: i % step === 0 ? 1 : 3600 })));
       const fetched = await b.fetch(queue, { batchSize: sizes.rescueInFlight });
       expectCount('pg-boss jobs running', sizes.rescueInFlight, fetched.length);
+      // As every competitor's rescue: on a vacuumed, analysed table, right after a checkpoint.
+      await b.getDb().executeSql('VACUUM ANALYZE pgboss.job', []);
+      await b.getDb().executeSql('CHECKPOINT', []);
       await sleep(1_100);
       const ms = await elapsed(() => b.expire());
       const { rows } = await b.getDb().executeSql(`SELECT count(*) AS n FROM pgboss.job WHERE name = $1 AND state IN ('retry', 'failed')`, [queue]);
