@@ -6,7 +6,7 @@ import { ledgerCompetitor } from './ledger.js';
 import { pgBossCompetitor } from './pg-boss.js';
 import { type Competitor, percentile, ROWS, type RowKey, sizes } from './shared.js';
 
-const SECTION = '9. side by side with the peers (each on its own database / Redis, same machine, same run)';
+const SECTION = '9. side by side with the peers (each peer on a database of its own, same server, same run)';
 const OURS = 'ledger';
 
 type Runs = Record<string, Partial<Record<RowKey, number[]>>>;
