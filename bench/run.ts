@@ -10,6 +10,7 @@ import type { Figure } from './lib/measure.js';
 import { benchPool, recreateDatabase, serverVersion } from './lib/postgres.js';
 import { markdownTable, printTable, writeResults } from './lib/report.js';
 import { memorySection } from './memory.js';
+import { peersSection } from './peers/index.js';
 import { pgliteSection } from './pglite.js';
 import { poolerSection } from './pooler.js';
 import { statsSection } from './stats.js';
@@ -45,6 +46,7 @@ const sections: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   http: httpSection,
   stats: statsSection,
   prune: pruneSection,
+  peers: peersSection,
 };
 
 await recreateDatabase();
