@@ -12,6 +12,9 @@ export default {
   plugins: ['@stryker-mutator/vitest-runner'],
   mutate: ['src/domain/**/*.ts', 'src/app/**/*.ts', '!src/app/tokens.ts', '!src/**/*-api.ts'],
   coverageAnalysis: 'perTest',
+  // A static mutant (a module-level constant) runs the whole tier: 22% of the mutants for two
+  // thirds of the time. Left out (reported as ignored) so a full run stays bounded on 2 cores.
+  ignoreStatic: true,
   incremental: true,
   incrementalFile: 'reports/mutation/stryker-incremental.json',
   reporters: ['clear-text', 'json', 'html', 'progress'],
