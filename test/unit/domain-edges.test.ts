@@ -315,6 +315,11 @@ describe('utf8Length', () => {
     ['a lone high then a letter', '\udbffa', 4],
     ['a lone low', '\udc00', 3],
     ['a high before a non-low', '\ud800\ue000', 6],
+    ['two lone lows', '\udc00\udc00', 6],
+    ['two lone highs', '\ud800\ud800', 6],
+    ['a 3-byte character before a lone low', '\u0800\udc00', 6],
+    ['a private-use character before a lone low', '\ue000\udc00', 6],
+    ['a lone high before a character past the lows', '\udbff\ue000', 6],
   ])('%s', (_name, text, expected) => {
     expect(utf8Length(text)).toBe(expected);
   });
@@ -341,23 +346,32 @@ describe('statuses', () => {
     expect(isStatus('paused')).toBe(false);
     expect(isStatus(3)).toBe(false);
   });
+
+  it('refuses a command or an event of an unknown type (a corrupt row or a caller outside the types)', () => {
+    const queued = run([create()]);
+    expect(() => decide({ type: 'Pause', actor } as unknown as DelegationCommand, queued, T0)).toThrow('unexpected value');
+    const bogus = { ...onlyEvent(decide(dispatch, queued, T0)), type: 'paused' } as unknown as Parameters<typeof evolve>[1];
+    expect(() => evolve(queued, bogus)).toThrow('unexpected value');
+  });
 });
 
 describe('errors: a name and a message a caller can act on', () => {
-  it.each<[DelegationError, string, string]>([
-    [new DelegationError('x'), 'DelegationError', 'x'],
-    [new InvalidInputError('deadline', 'must be in the future'), 'InvalidInputError', 'invalid deadline: must be in the future'],
-    [new ConcurrencyError('d-1', 3), 'ConcurrencyError', 'delegation d-1 is no longer at version 3'],
-    [new DelegationExistsError('d-1'), 'DelegationExistsError', 'delegation d-1 already exists'],
-    [new ConfigurationError('bad'), 'ConfigurationError', 'bad'],
-    [new DatabaseError('rejected', '42601', 'rejected 42601'), 'DatabaseError', 'rejected 42601'],
-    [new DatabaseUnavailableError(undefined, 'down', 'ECONNREFUSED'), 'DatabaseUnavailableError', 'down'],
-    [new DatabaseTimeoutError('57014', 'slow'), 'DatabaseTimeoutError', 'slow'],
-    [new DatabaseConflictError('40001', 'lost'), 'DatabaseConflictError', 'lost'],
-    [new WaitTimeoutError('d-1', 500), 'WaitTimeoutError', 'delegation d-1 did not finish within 500 ms'],
-    [new DelegationNotFoundError('d-1'), 'DelegationNotFoundError', 'delegation d-1 does not exist'],
-    [new RetryableError('try again'), 'RetryableError', 'try again'],
-  ])('%s', (error, name, message) => {
+  it.each<[string, () => DelegationError, string]>([
+    ['DelegationError', () => new DelegationError('x'), 'x'],
+    ['InvalidInputError', () => new InvalidInputError('deadline', 'must be in the future'), 'invalid deadline: must be in the future'],
+    ['ConcurrencyError', () => new ConcurrencyError('d-1', 3), 'delegation d-1 is no longer at version 3'],
+    ['DelegationExistsError', () => new DelegationExistsError('d-1'), 'delegation d-1 already exists'],
+    ['ConfigurationError', () => new ConfigurationError('bad'), 'bad'],
+    ['DatabaseError', () => new DatabaseError('rejected', '42601', 'rejected 42601'), 'rejected 42601'],
+    ['DatabaseUnavailableError', () => new DatabaseUnavailableError(undefined, 'down', 'ECONNREFUSED'), 'down'],
+    ['DatabaseTimeoutError', () => new DatabaseTimeoutError('57014', 'slow'), 'slow'],
+    ['DatabaseConflictError', () => new DatabaseConflictError('40001', 'lost'), 'lost'],
+    ['WaitTimeoutError', () => new WaitTimeoutError('d-1', 500), 'delegation d-1 did not finish within 500 ms'],
+    ['DelegationNotFoundError', () => new DelegationNotFoundError('d-1'), 'delegation d-1 does not exist'],
+    ['RetryableError', () => new RetryableError('try again'), 'try again'],
+  ])('%s', (name, make, message) => {
+    // Built inside the test, so the test is what covers the constructor.
+    const error = make();
     expect(error).toBeInstanceOf(DelegationError);
     expect(error.name).toBe(name);
     expect(error.message).toBe(message);
