@@ -76,6 +76,8 @@ describe('retryPolicy', () => {
     ['a runaway backoff', { backoffFactor: 100.5 }, 'retry.backoffFactor', 'must be a number from 1 to 100'],
     ['an infinite backoff', { backoffFactor: Number.POSITIVE_INFINITY }, 'retry.backoffFactor', 'must be a number'],
     ['a backoff as text', { backoffFactor: '2' }, 'retry.backoffFactor', 'must be a number'],
+    ['a backoff that is not a number', { backoffFactor: Number.NaN }, 'retry.backoffFactor', 'must be a number'],
+    ['a max delay past the timer limit', { maxDelayMs: MAX_TIMER_MS + 1 }, 'retry.maxDelayMs', `must be at most ${MAX_TIMER_MS} ms`],
     ['a negative jitter', { jitter: -0.1 }, 'retry.jitter', `must be 0, or a number from ${MIN_JITTER} to 1`],
     ['a jitter over 1', { jitter: 1.01 }, 'retry.jitter', 'must be 0, or a number'],
     ['a jitter too small to matter', { jitter: MIN_JITTER / 2 }, 'retry.jitter', 'must be 0, or a number'],
