@@ -183,6 +183,15 @@ describe('decide: the outcomes a caller sees', () => {
     }
   });
 
+  it('given the last attempt, when it fails retryably without an error, then the detail says none was given', () => {
+    const last = run(
+      [create(policy({ maxAttempts: 2 })), dispatch, startCmd, { type: 'Fail', actor, error: 'boom', retryable: true }, dispatch, startCmd],
+      at(10 * SECOND),
+    );
+    const event = onlyEvent(decide({ type: 'Fail', actor, error: null, retryable: true }, last, at(10 * SECOND)));
+    expect(event).toMatchObject({ type: 'failed', data: { error: 'gave up after 2 attempts: no error given' } });
+  });
+
   it("given a jittered policy, when a retry is scheduled, then the caller's sample sets the wait", () => {
     const jittered = policy({ initialDelayMs: 10 * SECOND, jitter: 0.5 });
     const failing = run([create(jittered), dispatch, startCmd]);
