@@ -185,7 +185,7 @@ describe('decide: the outcomes a caller sees', () => {
 
   it('given the last attempt, when it fails retryably without an error, then the detail says none was given', () => {
     const last = run(
-      [create(policy({ maxAttempts: 2 })), dispatch, startCmd, { type: 'Fail', actor, error: 'boom', retryable: true }, dispatch, startCmd],
+      [create(policy({ maxAttempts: 2, initialDelayMs: 0 })), dispatch, startCmd, { type: 'Fail', actor, error: 'boom', retryable: true }, dispatch, startCmd],
       at(10 * SECOND),
     );
     const event = onlyEvent(decide({ type: 'Fail', actor, error: null, retryable: true }, last, at(10 * SECOND)));
