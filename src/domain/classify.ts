@@ -35,6 +35,7 @@ export function livenessReference(row: ClassifiableRow): Date | null {
   const { lastHeartbeat, activeSince } = row;
   if (lastHeartbeat === null) return activeSince;
   if (activeSince === null) return lastHeartbeat;
+  // Stryker disable next-line EqualityOperator: equivalent: on a tie both are the same instant
   return lastHeartbeat.getTime() >= activeSince.getTime() ? lastHeartbeat : activeSince;
 }
 

@@ -73,6 +73,7 @@ function decideOn(command: Fenceable, state: Delegation, now: Date): Decision {
 function checkAttempt(command: Fenceable, state: Delegation): Decision | null {
   const named = command.attempt;
   if (named === undefined || named === state.attempt) return null;
+  // Stryker disable next-line EqualityOperator: equivalent: named === state.attempt returned above
   if (named < state.attempt) {
     return refuse('stale_attempt', `attempt ${named} was superseded by attempt ${state.attempt}`);
   }

