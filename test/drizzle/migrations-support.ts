@@ -8,6 +8,23 @@ import { STATUSES } from '../../src/domain/index.js';
 import { MIGRATIONS_FOLDER, MIGRATIONS_TABLE } from '../../src/adapters/drizzle/migrate.js';
 
 /** Our committed migrations as drizzle records them: (hash, created_at). */
+/** Every table the committed migrations create in the ledger's schema, sorted as information_schema lists them. */
+export const LEDGER_TABLES = [
+  'delegation_events',
+  'delegation_migrations',
+  'delegation_status_counts',
+  'delegation_subscriptions',
+  'delegation_sweep_state',
+  'delegations',
+  'webhook_deliveries',
+  'webhook_endpoints',
+] as const;
+
+/** The ledger's tables with a host's own ones, in information_schema's order. */
+export function tablesWith(...host: string[]): string[] {
+  return [...LEDGER_TABLES, ...host].sort();
+}
+
 export function committedMigrations(): { hash: string; createdAt: number }[] {
   return readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).map((m) => ({ hash: m.hash, createdAt: m.folderMillis }));
 }

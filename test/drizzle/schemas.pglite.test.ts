@@ -1,3 +1,4 @@
+import { LEDGER_TABLES } from './migrations-support.js';
 import { Container } from 'inversify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/app/ledger-api.js';
@@ -47,16 +48,7 @@ describe('a schema of the host’s choice (PGlite)', () => {
     expect(await a.get('x')).toMatchObject({ status: 'dispatched', taskPreview: "a's x" });
     expect(await b.get('x')).toMatchObject({ status: 'queued', taskPreview: "b's x" });
     expect((await b.history('x')).map((e) => e.position)).toEqual([1]);
-    const tables = [
-      'delegation_events',
-      'delegation_migrations',
-      'delegation_status_counts',
-      'delegation_subscriptions',
-      'delegation_sweep_state',
-      'delegations',
-      'webhook_deliveries',
-      'webhook_endpoints',
-    ];
+    const tables = [...LEDGER_TABLES];
     expect(await tablesIn('tenant_a')).toEqual(tables);
     expect(await tablesIn('tenant_b')).toEqual(tables);
     expect(await tablesIn('public')).toEqual([]);

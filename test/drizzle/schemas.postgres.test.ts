@@ -1,3 +1,4 @@
+import { LEDGER_TABLES } from './migrations-support.js';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { query } from '../../src/adapters/drizzle/db.js';
@@ -40,16 +41,6 @@ async function ledger(options: Partial<PostgresStoreOptions> & { searchPath?: st
 const rawSql = async (d: Delegations, text: string) => query((d.store as DrizzleDelegationStore).db, sql.raw(text));
 const tablesIn = async (d: Delegations, schema: string) =>
   (await rawSql(d, `SELECT table_name FROM information_schema.tables WHERE table_schema = '${schema}' ORDER BY table_name`)).map((r) => r.table_name);
-const LEDGER_TABLES = [
-  'delegation_events',
-  'delegation_migrations',
-  'delegation_status_counts',
-  'delegation_subscriptions',
-  'delegation_sweep_state',
-  'delegations',
-  'webhook_deliveries',
-  'webhook_endpoints',
-];
 
 async function delivered(d: Delegations, transactional: boolean): Promise<StoredEvent[]> {
   const seen: StoredEvent[] = [];
