@@ -13,6 +13,7 @@ export default defineConfig({
       'test/unit/**/*.test.ts',
       'test/model/**/*.memory.test.ts',
       'test/contract/memory.contract.test.ts',
+      'test/contract/bad-input.memory.test.ts',
       'test/retention/retention.memory.test.ts',
       'test/retention/retention-loop.test.ts',
       'test/integration/sweeper-overrun.test.ts',
@@ -22,5 +23,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     env: { LOG_LEVEL: 'silent' },
     maxWorkers: 1,
+    // One module graph for the whole tier: StrykerJS runs the covering tests once per mutant, and
+    // re-importing the sources for every file was three quarters of each run (61 s isolated, 19 s
+    // not, for the whole tier). The tier's files share no module state that this would leak.
+    isolate: false,
   },
 });
