@@ -3,7 +3,8 @@ import { silentLogger } from '../../src/adapters/logging/pino-logger.js';
 import { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
 import type { DelegationStore, StreamSnapshot } from '../../src/app/ports.js';
 import { problemsOf, verifyProjections } from '../../src/app/verify.js';
-import { openDelegations, type WiredDelegations } from '../../src/delegations.js';
+import { openDelegations } from '../../src/delegations.js';
+import type { WiredDelegations } from '../../src/wiring.js';
 import type { StoredEvent } from '../../src/domain/index.js';
 import { T0 } from '../support/memory.js';
 
