@@ -2,7 +2,7 @@ import type { CreateDelegation, DelegationCommand, RetryPolicy, Status } from '.
 import { assertNever, InvalidInputError } from '../domain/index.js';
 import type { CreateInput, SetStatusOptions } from './ledger-api.js';
 import { retryPolicy } from './retry-policy.js';
-import { detailText, durationMs, MAX_DURATION_MS, optionalBoolean, optionalId, positiveInteger, requireDate, requireId } from './validation.js';
+import { detailText, durationMs, MAX_DURATION_MS, optionalBoolean, optionalId, positiveInteger, requireDate, requiredText, requireId } from './validation.js';
 
 export type CreateDefaults = {
   readonly defaultDeadlineMs: number;
@@ -15,13 +15,12 @@ export function createCommand(input: CreateInput, now: Date, defaults: CreateDef
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InvalidInputError('input', 'must be an object');
   const deadline = input.deadline === undefined ? new Date(now.getTime() + defaults.defaultDeadlineMs) : requireDate('deadline', input.deadline);
   if (deadline.getTime() <= now.getTime()) throw new InvalidInputError('deadline', 'must be in the future');
-  if (typeof input.task !== 'string') throw new InvalidInputError('task', 'must be a string');
   return {
     type: 'Create',
     delegationId: input.delegationId === undefined ? newId() : requireId('delegationId', input.delegationId),
     callerId: requireId('callerId', input.callerId),
     calleeId: requireId('calleeId', input.calleeId),
-    taskPreview: detailText('task', input.task) ?? '',
+    taskPreview: requiredText('task', input.task),
     deadline,
     heartbeatTimeoutMs: durationMs('heartbeatTimeoutMs', input.heartbeatTimeoutMs, 1, MAX_DURATION_MS) ?? null,
     idempotencyKey: optionalId('idempotencyKey', input.idempotencyKey),

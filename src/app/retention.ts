@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../domain/index.js';
 import type { PruneOptions, PruneResult } from './ledger-api.js';
 import type { Clock, DelegationStore, Logger, PruneCursor, Timers } from './ports.js';
-import { MAX_DURATION_MS, optionsObject } from './validation.js';
+import { isFiniteNumber, isSafeInteger, MAX_DURATION_MS, optionsObject } from './validation.js';
 
 // A thousand rows and their events is a few milliseconds of locks: short enough that
 // transitions never queue behind a batch, long enough that a year of history goes in minutes.
@@ -26,15 +26,15 @@ type Prune = {
 /** The options checked before anything is read or deleted: a typed error names the field. */
 export function pruneOptions(options: PruneOptions): Prune {
   const { olderThanMs, batchSize, restRatio, dryRun, signal } = optionsObject('options', options);
-  if (typeof olderThanMs !== 'number' || !Number.isSafeInteger(olderThanMs) || olderThanMs <= 0 || olderThanMs > MAX_DURATION_MS) {
+  if (!isSafeInteger(olderThanMs) || olderThanMs <= 0 || olderThanMs > MAX_DURATION_MS) {
     throw new InvalidInputError('olderThanMs', `must be a positive integer of milliseconds, at most ${MAX_DURATION_MS}`);
   }
   const size = batchSize ?? DEFAULT_PRUNE_BATCH;
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0 || size > MAX_PRUNE_BATCH) {
+  if (!isSafeInteger(size) || size <= 0 || size > MAX_PRUNE_BATCH) {
     throw new InvalidInputError('batchSize', `must be a positive integer, at most ${MAX_PRUNE_BATCH}`);
   }
   const rest = restRatio ?? DEFAULT_PRUNE_REST;
-  if (typeof rest !== 'number' || !Number.isFinite(rest) || rest < 0 || rest > MAX_PRUNE_REST) {
+  if (!isFiniteNumber(rest) || rest < 0 || rest > MAX_PRUNE_REST) {
     throw new InvalidInputError('restRatio', `must be a number from 0 to ${MAX_PRUNE_REST}`);
   }
   if (dryRun !== undefined && typeof dryRun !== 'boolean') throw new InvalidInputError('dryRun', 'must be a boolean');

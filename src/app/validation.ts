@@ -30,6 +30,13 @@ export function detailText(field: string, value: unknown): string | null {
   return truncateUtf8(value.replaceAll('\u0000', ''));
 }
 
+/** Free text that must be given: detailText's rules, and absent is refused too. */
+export function requiredText(field: string, value: unknown): string {
+  const text = detailText(field, value);
+  if (text === null) throw new InvalidInputError(field, 'must be a string');
+  return text;
+}
+
 export function requireStatus(value: unknown): Status {
   if (!isStatus(value)) throw new InvalidInputError('status', `unknown status ${JSON.stringify(value)}`);
   return value;
@@ -42,9 +49,13 @@ export function requireDate(field: string, value: unknown): Date {
   return new Date(date.getTime());
 }
 
+// Number.isSafeInteger and Number.isFinite refuse every non-number: as guards, no typeof check beside them.
+export const isSafeInteger = (value: unknown): value is number => Number.isSafeInteger(value);
+export const isFiniteNumber = (value: unknown): value is number => Number.isFinite(value);
+
 export function positiveInteger(field: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+  if (!isSafeInteger(value) || value <= 0) {
     throw new InvalidInputError(field, 'must be a positive integer');
   }
   return value;
@@ -52,7 +63,7 @@ export function positiveInteger(field: string, value: unknown): number | undefin
 
 export function progressValue(value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+  if (!isFiniteNumber(value) || value < 0) {
     throw new InvalidInputError('progress', 'must be a finite number >= 0');
   }
   return value;
@@ -75,7 +86,7 @@ export function optionsObject<T extends object>(field: string, value: T | undefi
 /** A whole number of milliseconds in [min, max]; undefined stays undefined (the default applies). */
 export function durationMs(field: string, value: unknown, min: 0 | 1, max: number): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+  if (!isSafeInteger(value) || value < min) {
     throw new InvalidInputError(field, `must be ${min === 0 ? 'zero or ' : ''}a positive integer of milliseconds`);
   }
   if (value > max) throw new InvalidInputError(field, `must be at most ${max} ms`);
@@ -85,7 +96,7 @@ export function durationMs(field: string, value: unknown, min: 0 | 1, max: numbe
 /** A positive integer no larger than `max`. */
 export function boundedInteger(field: string, value: unknown, max: number): number | undefined {
   const integer = positiveInteger(field, value);
-  if (integer !== undefined && integer > max) throw new InvalidInputError(field, `must be at most ${max}`);
+  if ((integer ?? 0) > max) throw new InvalidInputError(field, `must be at most ${max}`);
   return integer;
 }
 

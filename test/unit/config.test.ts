@@ -119,4 +119,32 @@ describe('configuration', () => {
     expect(resolveConfig({ retry: null }, env, recordingLogger()).retry).toBeNull();
     expect(() => resolveConfig({ retry: { maxAttempts: 0 } }, env, recordingLogger())).toThrow(expect.objectContaining({ field: 'retry.maxAttempts' }));
   });
+
+  it('given environment seconds with spaces around, or exactly the largest value, then they are used without a warning', () => {
+    const logger = recordingLogger();
+    // A century is the largest threshold; 2^31 - 1 ms (what one timer holds) the largest interval.
+    const config = resolveConfig({}, { [ENV_STUCK_THRESHOLD]: ' 3153600000 ', [ENV_SWEEP_INTERVAL]: '2147483' }, logger);
+    expect(config).toMatchObject({ stuckThresholdMs: 3_153_600_000_000, sweepIntervalMs: 2_147_483_000 });
+    expect(logger.lines).toEqual([]);
+    const over = recordingLogger();
+    expect(resolveConfig({}, { [ENV_STUCK_THRESHOLD]: '3153600001', [ENV_SWEEP_INTERVAL]: '2147484' }, over)).toMatchObject({
+      stuckThresholdMs: DEFAULT_STUCK_THRESHOLD_MS,
+      sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
+    });
+    expect(over.lines.map((line) => line.fields.variable)).toEqual([ENV_STUCK_THRESHOLD, ENV_SWEEP_INTERVAL]);
+  });
+
+  it('given a variable set but empty, then it is as if unset: the default, and no warning', () => {
+    const logger = recordingLogger();
+    const config = resolveConfig({}, { [ENV_STUCK_THRESHOLD]: '', [ENV_SWEEP_INTERVAL]: '', [ENV_OUTAGE_GAP]: '', [ENV_RETRY]: '  ' }, logger);
+    expect(config).toMatchObject({ stuckThresholdMs: DEFAULT_STUCK_THRESHOLD_MS, sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS, retry: null });
+    expect(logger.lines).toEqual([]);
+  });
+
+  it('given an environment that is not all strings (a JavaScript host passing numbers), then a warning and the default, not a crash', () => {
+    const logger = recordingLogger();
+    const env = { [ENV_STUCK_THRESHOLD]: 90 } as unknown as Record<string, string>;
+    expect(resolveConfig({}, env, logger).stuckThresholdMs).toBe(DEFAULT_STUCK_THRESHOLD_MS);
+    expect(logger.lines.map((line) => line.level)).toEqual(['warn']);
+  });
 });

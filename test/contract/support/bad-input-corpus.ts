@@ -174,6 +174,7 @@ export function optionCorpus(dataDir: string): { readonly label: string; readonl
     ]),
     ...[0, 2 ** 31, 1e12, -1].map((v): [string, unknown, string] => [`sweepIntervalMs ${show(v)}`, { ...memory, sweepIntervalMs: v }, 'sweepIntervalMs']),
     ...[-1, 9e15, 0.5].map((v): [string, unknown, string] => [`bootGraceMs ${show(v)}`, { ...memory, bootGraceMs: v }, 'bootGraceMs']),
+    ...[0, -1, 1.5, 9e15, '60000'].map((v): [string, unknown, string] => [`outageGapMs ${show(v)}`, { ...memory, outageGapMs: v }, 'outageGapMs']),
     ...[9e15, 0, Number.NaN, -1, '1h'].map((v): [string, unknown, string] => [
       `defaultDeadlineMs ${show(v)}`,
       { ...memory, defaultDeadlineMs: v },

@@ -24,6 +24,8 @@ export async function judge(c: BadInput, target: Target): Promise<Verdict> {
   if (error instanceof InvalidInputError && c.field !== undefined && error.field !== c.field) {
     return { label: c.label, kind: expected, problem: `named ${error.field}, not ${c.field}` };
   }
+  // Naming the field is half of it: the message must say what is wrong with it.
+  if (error instanceof InvalidInputError && error.problem.trim() === '') return { label: c.label, kind: expected, problem: 'gave no reason' };
   return { label: c.label, kind: expected, problem: null };
 }
 
