@@ -147,4 +147,10 @@ describe('configuration', () => {
     expect(resolveConfig({}, env, logger).stuckThresholdMs).toBe(DEFAULT_STUCK_THRESHOLD_MS);
     expect(logger.lines.map((line) => line.level)).toEqual(['warn']);
   });
+
+  it('given options or an environment that is not an object, then InvalidInputError names which', () => {
+    expect(() => resolveConfig(null as never, {}, recordingLogger())).toThrow(expect.objectContaining({ field: 'options' }));
+    expect(() => resolveConfig({}, 'PATH=/bin' as never, recordingLogger())).toThrow(expect.objectContaining({ field: 'env' }));
+    expect(() => resolveConfig({ outageGapMs: 0 }, {}, recordingLogger())).toThrow(expect.objectContaining({ field: 'outageGapMs' }));
+  });
 });

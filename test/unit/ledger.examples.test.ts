@@ -37,6 +37,21 @@ describe('recovery', () => {
   });
 });
 
+describe('marking stuck by hand', () => {
+  it('given a running delegation, when an operator marks it stuck, then the event carries their detail, or says it was marked by hand', async () => {
+    const h = await given();
+    for (const [id, options, detail] of [
+      ['d1', { actor: 'ops' }, 'marked stuck'],
+      ['d2', { actor: 'ops', errorDetail: 'no output for an hour' }, 'no output for an hour'],
+    ] as const) {
+      await create(h, id);
+      await h.ledger.setStatus(id, 'in_progress');
+      const marked = await h.ledger.setStatus(id, 'stuck', options);
+      expect(marked).toMatchObject({ outcome: 'applied', event: { type: 'marked_stuck', actor: 'ops', data: { detail, silentForMs: null } } });
+    }
+  });
+});
+
 describe('heartbeats', () => {
   it('given a running delegation, when its agent beats, then the beat is recorded on the row and no event is written', async () => {
     const h = await given();

@@ -82,6 +82,9 @@ function statusCases(): BadInput[] {
     })),
     ...each(NOT_TEXT, (e) => ({ label: `setStatus errorDetail ${show(e)}`, call: set(SEEDED.running, 'failed', { errorDetail: e }), field: 'errorDetail' })),
     { label: 'setStatus attempt 2^31', call: set(SEEDED.running, 'completed', { attempt: 2 ** 31 }), outcome: 'refused' },
+    ...each(['yes', 1, null], (r) => ({ label: `setStatus retryable ${show(r)}`, call: set(SEEDED.running, 'failed', { retryable: r }), field: 'retryable' })),
+    { label: 'setStatus retryable on a completion', call: set(SEEDED.running, 'completed', { retryable: true }), field: 'retryable' },
+    { label: 'setStatus retryable false on a cancel', call: set(SEEDED.running, 'cancelled', { retryable: false }), field: 'retryable' },
   ];
 }
 
