@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { QuickFirstSequencer } from './test/support/quick-first-sequencer.js';
 
 /**
  * The suite StrykerJS runs against each mutant (`npm run test:mutation`): the memory tier only
@@ -27,5 +28,6 @@ export default defineConfig({
     // re-importing the sources for every file was three quarters of each run (61 s isolated, 19 s
     // not, for the whole tier). The tier's files share no module state that this would leak.
     isolate: false,
+    sequence: { sequencer: QuickFirstSequencer },
   },
 });
