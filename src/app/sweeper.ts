@@ -51,10 +51,6 @@ export class SweeperService implements Sweeper {
     return this.skippedRows;
   }
 
-  get isRunning(): boolean {
-    return this.running;
-  }
-
   /**
    * One pass. Never throws: a failure is logged and counted in `errors`, and so is a
    * pass still running after one interval (the store stalled: a frozen database), which

@@ -7,7 +7,6 @@ import { memoryModule } from '../../src/adapters/memory/memory-module.js';
 import { MemoryDelegationStore } from '../../src/adapters/memory/memory-store.js';
 import { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
 import { at, HOUR, MINUTE, seed } from '../../src/testing/streams.js';
-import { SweeperService } from '../../src/app/sweeper.js';
 import { loadDelegations } from '../../src/wiring.js';
 import { recordingLogger } from '../support/memory.js';
 import { RefusingMemoryStore } from '../support/refusing-store.js';
@@ -63,8 +62,6 @@ function wire(store: MemoryDelegationStore = new MemoryDelegationStore(), config
   });
   // What the wiring itself logged is not the sweeper's.
   logger.lines.splice(0);
-  // isRunning is the service's own (not on the Sweeper interface): what a health check of the process reads.
-  if (!(sweeper instanceof SweeperService)) throw new Error('the wiring gave a sweeper that is not the SweeperService');
   return { sweeper, ledger, logger, store };
 }
 
@@ -227,15 +224,12 @@ describe('the loop, as an operator sees it', () => {
   it('given start(), then it logs its settings, runs at once and every interval; stop() logs once and ends it', async () => {
     vi.useFakeTimers();
     const { sweeper, logger } = wire();
-    expect(sweeper.isRunning).toBe(false);
     await sweeper.start();
-    expect(sweeper.isRunning).toBe(true);
     expect(sweeper.sweepsRun).toBe(1);
     expect(logger.lines).toEqual([{ level: 'info', fields: { intervalMs: MINUTE, thresholdMs: HOUR, bootGraceMs: 0 }, message: 'sweeper started' }]);
     await vi.advanceTimersByTimeAsync(MINUTE);
     expect(sweeper.sweepsRun).toBe(2);
     await sweeper.stop();
-    expect(sweeper.isRunning).toBe(false);
     expect(logger.lines.slice(1)).toEqual([{ level: 'info', fields: {}, message: 'sweeper stopped' }]);
     await vi.advanceTimersByTimeAsync(3 * MINUTE);
     expect(sweeper.sweepsRun).toBe(2);
@@ -261,7 +255,6 @@ describe('the loop, as an operator sees it', () => {
     await sweeper.start();
     await sweeper.stop();
     await sweeper.start();
-    expect(sweeper.isRunning).toBe(true);
     expect(sweeper.sweepsRun).toBe(2);
     await vi.advanceTimersByTimeAsync(MINUTE);
     expect(sweeper.sweepsRun).toBe(3);
@@ -273,7 +266,6 @@ describe('the loop, as an operator sees it', () => {
     const { sweeper, logger } = wire();
     await sweeper.stop();
     expect(logger.lines).toEqual([]);
-    expect(sweeper.isRunning).toBe(false);
   });
 
   it('given a sweep() that already finished, when the loop starts, then its first turn sweeps rather than being skipped', async () => {
