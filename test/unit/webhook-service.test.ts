@@ -12,6 +12,8 @@ type Subscribed = {
   options: SubscribeOptions;
   stops: number;
   caughtUps: number;
+  /** False: stop() returns without ending the subscription (the test ends it). */
+  stopSettles: boolean;
   settle: { resolve: () => void; reject: (error: unknown) => void };
 };
 
@@ -25,7 +27,7 @@ function fakeSubscriptions() {
         settle = { resolve, reject };
       });
       done.catch(() => undefined);
-      const entry: Subscribed = { options: options as SubscribeOptions, stops: 0, caughtUps: 0, settle };
+      const entry: Subscribed = { options: options as SubscribeOptions, stops: 0, caughtUps: 0, stopSettles: true, settle };
       subscribed.push(entry);
       const handle: SubscriptionHandle = {
         name: options.name,
@@ -37,6 +39,7 @@ function fakeSubscriptions() {
         },
         stop: async () => {
           entry.stops += 1;
+          if (!entry.stopSettles) return;
           settle.resolve();
           await done.catch(() => undefined);
         },
@@ -335,9 +338,12 @@ describe('WebhookService: a subscription that gives up', () => {
     const h = setup({ pauseAfterFailures: 1 }, () => ({ kind: 'answered', statusCode: 410, durationMs: 1 }));
     await h.service.start();
     const { endpoint } = await h.service.register({ url: URL });
-    const [sub] = h.named(endpoint.id);
-    await expect(sub?.options.handler([event(1)], { name: 'x', attempt: 1, transaction: undefined })).rejects.toMatchObject({ name: 'DeliveryHalted' });
-    sub?.settle.reject(new Error('late failure'));
+    const sub = h.named(endpoint.id)[0] as Subscribed;
+    // The subscription ends with an error after the worker paused and stopped it: the pause stands as the worker wrote it.
+    sub.stopSettles = false;
+    await expect(sub.options.handler([event(1)], { name: 'x', attempt: 1, transaction: undefined })).rejects.toMatchObject({ name: 'DeliveryHalted' });
+    expect(sub.stops).toBe(1);
+    sub.settle.reject(new Error('late failure'));
     for (let i = 0; i < 5; i += 1) await h.clock.advanceAsync(0);
     expect((await h.service.get(endpoint.id))?.pausedReason).toBe('the receiver answered 410 (Gone): it asks for no more deliveries');
     expect(h.lines.filter((line) => line.level === 'error')).toEqual([]);
