@@ -20,6 +20,8 @@ export class ScriptedFeed implements EventFeed {
   readonly readFailures: unknown[] = [];
   /** Reported by every read: newer positions a transaction in flight could precede. */
   unsettled = false;
+  /** Awaited by every read before it does anything: holds a read in flight. */
+  readGate: Promise<void> | null = null;
   checkpoint = 0;
   closes = 0;
   private generation = 0;
@@ -69,6 +71,7 @@ export class ScriptedFeed implements EventFeed {
 
   private async next(limit: number, handle: BatchHandler): Promise<BatchOutcome> {
     this.limits.push(limit);
+    if (this.readGate !== null) await this.readGate;
     if (this.readFailures.length > 0) throw this.readFailures.shift();
     const rest = this.log.filter((event) => event.position > this.checkpoint);
     const batch = rest.slice(0, limit);
