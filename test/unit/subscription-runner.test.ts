@@ -284,6 +284,24 @@ describe('a store that fails to read or checkpoint', () => {
     expect(logger.lines.some((l) => l.level === 'error')).toBe(false);
   });
 
+  it('a long outage leaves no listener behind per retry (no MaxListenersExceededWarning on the process)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const feed = new ScriptedFeed();
+      feed.append(1);
+      feed.readFailures.push(...Array.from({ length: 15 }, () => new Error('down')));
+      const { sub } = start({ retryDelayMs: 1 }, feed);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(sub.position).toBe(1);
+      await new Promise<void>((resolve) => process.nextTick(resolve));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('counts outages afresh after a read that worked, and logs the checkpoint it stays at', async () => {
     const feed = new ScriptedFeed();
     feed.append(1);
