@@ -28,7 +28,8 @@ export class ChangeSignal {
       };
       const timer = setTimeout(done, timeoutMs);
       this.waiters.add(done);
-      abort.addEventListener('abort', done, { once: true });
+      // done removes the listener on every path (notify, timer, abort).
+      abort.addEventListener('abort', done);
     });
   }
 }

@@ -32,6 +32,7 @@ export class SubscriptionService implements Subscriptions {
     const name = settings.request.name;
     if (this.running.has(name)) throw new InvalidInputError('name', `a subscription named ${name} is already running here`);
     const runner: SubscriptionRunner = new SubscriptionRunner(this.feed, settings, this.logger, () => {
+      // Stryker disable next-line ConditionalExpression: a runner keeps its name until its own end, so no newer runner can hold it here
       if (this.running.get(name) === runner) this.running.delete(name);
     });
     this.running.set(name, runner);
