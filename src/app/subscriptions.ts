@@ -4,7 +4,7 @@ import type { EventFeed, Logger } from './ports.js';
 import { SubscriptionRunner, type RunnerSettings } from './subscription-runner.js';
 import { StoreClosedError, type SubscribeOptions, type SubscriptionHandle, type Subscriptions } from './subscriptions-api.js';
 import { TOKENS } from './tokens.js';
-import { boundedInteger, durationMs, MAX_TIMER_MS, optionalBoolean, optionsObject, positiveInteger, requireId } from './validation.js';
+import { boundedInteger, durationMs, isSafeInteger, MAX_TIMER_MS, optionalBoolean, optionsObject, positiveInteger, requireId } from './validation.js';
 
 const DEFAULT_BATCH_SIZE = 100;
 // A batch is one read and one handler call; past this a slow handler holds the checkpoint back too long.
@@ -74,7 +74,7 @@ function settingsOf(given: SubscribeOptions<unknown>, supportsTransactions: bool
 function startOf(from: SubscribeOptions['from']): number | 'end' {
   if (from === undefined || from === 'start') return 0;
   if (from === 'end') return 'end';
-  if (typeof from === 'number' && Number.isSafeInteger(from) && from >= 1) return from - 1;
+  if (isSafeInteger(from) && from >= 1) return from - 1;
   throw new InvalidInputError('from', "must be 'start', 'end' or a position (a positive integer)");
 }
 

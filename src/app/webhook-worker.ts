@@ -175,7 +175,7 @@ export class WebhookWorker {
         resolve();
       };
       const timer = timers.setTimeout(done, ms);
-      abort.addEventListener('abort', done, { once: true });
+      abort.addEventListener('abort', done);
     });
   }
 }

@@ -48,8 +48,8 @@ describe('webhook registration input', () => {
 
   it('refuses a URL that is not absolute http(s), or carries credentials or a fragment, naming url', async () => {
     const cases: [unknown, RegExp][] = [
-      ['', /http or https URL/],
-      [5, /http or https URL/],
+      ['', /^invalid url: must be an http or https URL$/],
+      [5, /^invalid url: must be an http or https URL$/],
       ['not a url', /absolute/],
       ['/relative/hook', /absolute/],
       ['ftp://example.org/hook', /not ftp$/],
@@ -75,12 +75,18 @@ describe('webhook registration input', () => {
       field: 'colour',
       message: expect.stringMatching(/not a known field/),
     });
-    expect((await refusal({ url: 'https://example.org/h', eventTypes: 'completed' })).field).toBe('eventTypes');
+    expect(await refusal({ url: 'https://example.org/h', eventTypes: 'completed' })).toEqual({
+      field: 'eventTypes',
+      message: 'invalid eventTypes: must be a list of event types',
+    });
     const unknown = await refusal({ url: 'https://example.org/h', eventTypes: ['completed', 'exploded'] });
     expect(unknown.field).toBe('eventTypes');
     expect(unknown.message).toContain('unknown event type "exploded"');
     expect(unknown.message).toContain(EVENT_TYPES.join(', '));
-    expect((await refusal({ url: 'https://example.org/h', description: 'x'.repeat(501) })).field).toBe('description');
+    expect(await refusal({ url: 'https://example.org/h', description: 'x'.repeat(501) })).toEqual({
+      field: 'description',
+      message: 'invalid description: must be at most 500 characters',
+    });
     expect((await refusal({ url: 'https://example.org/h', description: 5 })).field).toBe('description');
     expect((await refusal(null)).field).toBe('input');
     expect((await webhooks.register({ url: 'https://example.org/h', description: 'x'.repeat(500) })).endpoint.description).toHaveLength(500);
@@ -91,6 +97,10 @@ describe('webhook registration input', () => {
       const secret = secretOf(bytes);
       expect((await webhooks.register({ url: 'https://example.org/h', secret })).secret).toBe(secret);
     }
+    expect((await refusal({ url: 'https://example.org/h', secret: 5 })).message).toBe('invalid secret: must be whsec_ followed by base64');
+    expect((await refusal({ url: 'https://example.org/h', secret: 'whsec_not base64!' })).message).toBe(
+      'invalid secret: must be whsec_ followed by standard base64',
+    );
     for (const bytes of [23, 65]) {
       const { field, message } = await refusal({ url: 'https://example.org/h', secret: secretOf(bytes) });
       expect(field).toBe('secret');
@@ -105,6 +115,7 @@ describe('webhook registration input', () => {
       const { field, message } = await refusal({ url: 'https://example.org/h', secret });
       expect(field, String(secret)).toBe('secret');
       expect(message).not.toContain(plain.slice(0, 12));
+      expect(message).toMatch(/^invalid secret: must (be whsec_ followed by (standard )?base64|encode 24 to 64 bytes)/);
     }
   });
 
