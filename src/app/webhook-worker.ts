@@ -142,7 +142,6 @@ export class WebhookWorker {
   private pauseReason(now: Date, failure: string): string | null {
     const { pauseAfterFailures, pauseAfterMs } = this.deps.settings;
     if (this.failures >= pauseAfterFailures) return `${this.failures} failed attempts in a row; last: ${failure}`;
-    // Stryker disable next-line all: failed() sets failingSince just before it asks
     const failingFor = now.getTime() - (this.failingSince ?? now.getTime());
     if (failingFor >= pauseAfterMs) return `failing for ${Math.round(failingFor / 1000)} s; last: ${failure}`;
     return null;
@@ -170,7 +169,6 @@ export class WebhookWorker {
     return new Promise((resolve) => {
       const done = () => {
         timers.clearTimeout(timer);
-        // Stryker disable next-line all: left behind, the spent listener clears a timer already run and resolves a settled promise
         abort.removeEventListener('abort', done);
         resolve();
       };

@@ -132,7 +132,6 @@ export class WebhookService implements Webhooks {
 
   private async stopWorker(id: string): Promise<void> {
     const worker = this.workers.get(id);
-    // Stryker disable next-line BlockStatement,ArrowFunction: the worker's own end removes it before stop() returns
     this.workers.delete(id);
     await worker?.stop();
   }
