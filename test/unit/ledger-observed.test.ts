@@ -3,7 +3,10 @@ import { silentLogger } from '../../src/adapters/logging/pino-logger.js';
 import { VirtualClock } from '../../src/adapters/memory/virtual-clock.js';
 import type { DelegationStore } from '../../src/app/ports.js';
 import { openDelegations } from '../../src/delegations.js';
-import { ConcurrencyError } from '../../src/domain/index.js';
+import { ConcurrencyError, DelegationExistsError } from '../../src/domain/index.js';
+import { LedgerService } from '../../src/app/ledger.js';
+import { MemoryDelegationStore } from '../../src/adapters/memory/memory-store.js';
+import { resolveConfig } from '../../src/app/config.js';
 import type { WiredDelegations } from '../../src/wiring.js';
 import { memoryHarness, recordingLogger, T0, type Harness } from '../support/memory.js';
 
@@ -120,5 +123,85 @@ describe('a ledger that keeps losing its races', () => {
     await d.ledger.create({ delegationId: 'd1', callerId: 'shop', calleeId: 'bot', task: 'work' });
     await expect(d.ledger.setStatus('d1', 'dispatched')).rejects.toThrow('disk full');
     expect(appends).toBe(1);
+  });
+});
+
+describe('replays and batches', () => {
+  it('returns the existing delegation only to the same caller replaying the same key; any other reuse of its id is refused', async () => {
+    const h = await given();
+    const first = await h.ledger.create({ delegationId: 'd1', callerId: 'shop', calleeId: 'bot', task: 'work', idempotencyKey: 'k1' });
+    expect(await h.ledger.create({ delegationId: 'd1', callerId: 'shop', calleeId: 'bot', task: 'work', idempotencyKey: 'k1' })).toEqual(first);
+    await expect(h.ledger.create({ delegationId: 'd1', callerId: 'shop', calleeId: 'bot', task: 'work', idempotencyKey: 'k2' })).rejects.toBeInstanceOf(
+      DelegationExistsError,
+    );
+    await expect(h.ledger.create({ delegationId: 'd1', callerId: 'other', calleeId: 'bot', task: 'work', idempotencyKey: 'k1' })).rejects.toBeInstanceOf(
+      DelegationExistsError,
+    );
+    await expect(h.ledger.create({ delegationId: 'd1', callerId: 'shop', calleeId: 'bot', task: 'work' })).rejects.toBeInstanceOf(DelegationExistsError);
+  });
+
+  it('answers an empty batch of beats with no answers, and takes a batch of exactly 10,000', async () => {
+    const h = await given();
+    expect(await h.ledger.heartbeatMany([])).toEqual([]);
+    const answers = await h.ledger.heartbeatMany(Array.from({ length: 10_000 }, (_, i) => `nobody-${i}`));
+    expect(answers).toHaveLength(10_000);
+    expect(new Set(answers.map((a) => a.outcome))).toEqual(new Set(['not_found']));
+  });
+
+  it("tells an agent whose attempt is gone to stop, with the sweeper's threshold as its budget", async () => {
+    const h = await given();
+    await create(h, 'd1');
+    await h.ledger.setStatus('d1', 'in_progress');
+    expect(await h.ledger.heartbeat('d1', { attempt: 2 })).toMatchObject({
+      outcome: 'refused',
+      stop: true,
+      reason: 'unknown_attempt',
+      heartbeatTimeoutMs: h.sweeper.thresholdMs,
+    });
+  });
+
+  it('decides a beat again when the batch write missed its row (it started meanwhile), and records it then', async () => {
+    let misses = 1;
+    const d = await openDelegations({
+      store: 'memory',
+      clock: new VirtualClock(T0),
+      logger: silentLogger,
+      env: {},
+      decorateStore: (store: DelegationStore) =>
+        new Proxy(store, {
+          get(target, key) {
+            const value = Reflect.get(target, key, target);
+            if (key !== 'recordHeartbeats' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+            return async (...args: Parameters<DelegationStore['recordHeartbeats']>) => {
+              if (misses > 0) {
+                misses -= 1;
+                return [];
+              }
+              return target.recordHeartbeats(...args);
+            };
+          },
+        }),
+    });
+    open.push(d);
+    await d.ledger.create({ delegationId: 'd1', callerId: 'shop', calleeId: 'bot', task: 'work' });
+    await d.ledger.setStatus('d1', 'in_progress');
+    const beat = await d.ledger.heartbeat('d1', { progress: 3 });
+    expect(beat).toMatchObject({ outcome: 'recorded', stop: false, delegation: { status: 'in_progress', progress: 3 } });
+    expect((await d.ledger.get('d1'))?.lastHeartbeat).toEqual(T0);
+  });
+
+  it('a ledger built by hand, without the Timers binding, rests between prune batches on the process timers', async () => {
+    const clock = new VirtualClock(T0);
+    const store = new MemoryDelegationStore();
+    const config = resolveConfig({ bootGraceMs: 0 }, {}, silentLogger);
+    const ledger = new LedgerService(store, clock, config, silentLogger, { wait: async () => Promise.reject(new Error('no waits here')) });
+    for (const id of ['a', 'b', 'c']) {
+      await ledger.create({ delegationId: id, callerId: 'shop', calleeId: 'bot', task: 'work' });
+      await ledger.setStatus(id, 'completed');
+    }
+    clock.advance(3_600_000);
+    const pruned = await ledger.prune({ olderThanMs: 60_000, batchSize: 1, restRatio: 1 });
+    expect(pruned).toMatchObject({ delegationsDeleted: 3, batches: expect.any(Number) });
+    expect(await ledger.list({ status: 'all' })).toEqual([]);
   });
 });

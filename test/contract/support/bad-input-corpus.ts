@@ -150,8 +150,30 @@ function subscribeCases(): BadInput[] {
 }
 
 /** Every call of the ledger and the subscriptions that must be refused, whatever the store. */
+function agentCases(): BadInput[] {
+  const claim = (options: Any) => (t: Target) => t.ledger.claim(options);
+  const ask = (id: Any, options: Any) => (t: Target) => t.ledger.requestInput(id, options);
+  const resume = (id: Any, options?: Any) => (t: Target) => t.ledger.resume(id, options);
+  const reject = (id: Any, options?: Any) => (t: Target) => t.ledger.reject(id, options);
+  const many = (ids: Any) => (t: Target) => t.ledger.heartbeatMany(ids);
+  return [
+    ...each(NOT_OPTIONS, (o) => ({ label: `claim options ${show(o)}`, call: claim(o), field: 'options' })),
+    ...each(BAD_IDS, (v) => ({ label: `claim calleeId ${show(v)}`, call: claim({ calleeId: v }), field: 'calleeId' })),
+    ...each(['', 5], (v) => ({ label: `claim actor ${show(v)}`, call: claim({ calleeId: 'a', actor: v }), field: 'actor' })),
+    ...each([0, 1001, 1.5], (v) => ({ label: `claim limit ${show(v)}`, call: claim({ calleeId: 'a', limit: v }), field: 'limit' })),
+    ...each(NOT_OPTIONS, (o) => ({ label: `requestInput options ${show(o)}`, call: ask(SEEDED.running, o), field: 'options' })),
+    ...each([undefined, 5, null], (q) => ({ label: `requestInput question ${show(q)}`, call: ask(SEEDED.running, { question: q }), field: 'question' })),
+    ...each(['', 5], (id) => ({ label: `resume id ${show(id)}`, call: resume(id), field: 'delegationId' })),
+    ...each(NOT_OPTIONS, (o) => ({ label: `resume options ${show(o)}`, call: resume(SEEDED.running, o), field: 'options' })),
+    ...each(NOT_OPTIONS, (o) => ({ label: `reject options ${show(o)}`, call: reject(SEEDED.queued, o), field: 'options' })),
+    ...each(NOT_TEXT, (r) => ({ label: `reject reason ${show(r)}`, call: reject(SEEDED.queued, { reason: r }), field: 'reason' })),
+    { label: 'heartbeatMany entry without an id', call: many([{ delegationId: '' }]), field: 'delegationId' },
+    { label: 'heartbeatMany entry with attempt 0', call: many([{ delegationId: SEEDED.running, attempt: 0 }]), field: 'attempt' },
+  ];
+}
+
 export function serviceCorpus(): BadInput[] {
-  return [...createCases(), ...statusCases(), ...heartbeatCases(), ...operatorCases(), ...subscribeCases()];
+  return [...createCases(), ...statusCases(), ...heartbeatCases(), ...agentCases(), ...operatorCases(), ...subscribeCases()];
 }
 
 /** Options of createDelegations (and so of resolveConfig) that must be refused before anything opens. */
