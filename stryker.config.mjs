@@ -8,7 +8,9 @@
  */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.mutation.config.ts' },
+  // related: off. perTest coverage already names each mutant's tests; finding the test files that import a
+  // mutated file walks the whole module graph again on every mutant.
+  vitest: { configFile: 'vitest.mutation.config.ts', related: false },
   plugins: ['@stryker-mutator/vitest-runner'],
   mutate: ['src/domain/**/*.ts', 'src/app/**/*.ts', '!src/app/tokens.ts', '!src/**/*-api.ts'],
   coverageAnalysis: 'perTest',
