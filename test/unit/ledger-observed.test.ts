@@ -7,7 +7,6 @@ import { ConcurrencyError, DelegationExistsError } from '../../src/domain/index.
 import { LedgerService } from '../../src/app/ledger.js';
 import { MemoryDelegationStore } from '../../src/adapters/memory/memory-store.js';
 import { resolveConfig } from '../../src/app/config.js';
-import type { WiredDelegations } from '../../src/wiring.js';
 import { memoryHarness, recordingLogger, T0, type Harness } from '../support/memory.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -20,6 +19,26 @@ async function given(): Promise<Harness & { lines: ReturnType<typeof recordingLo
   const h = await memoryHarness({ logger, bootGraceMs: 0 });
   open.push(h);
   return Object.assign(h, { lines: logger.lines });
+}
+
+/** A memory ledger whose store answers `method` with `replace` (given the real store); every other method as it is. */
+async function ledgerWithStore(method: keyof DelegationStore, replace: (store: DelegationStore) => (...args: never[]) => unknown, logger = silentLogger) {
+  const d = await openDelegations({
+    store: 'memory',
+    clock: new VirtualClock(T0),
+    logger,
+    env: {},
+    decorateStore: (store: DelegationStore) =>
+      new Proxy(store, {
+        get(target, key) {
+          if (key === method) return replace(target);
+          const value = Reflect.get(target, key, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }),
+  });
+  open.push(d);
+  return d;
 }
 
 const create = (h: Harness, id: string) => h.ledger.create({ delegationId: id, callerId: 'shop', calleeId: 'bot', task: 'work' });
@@ -76,23 +95,14 @@ describe('a ledger that keeps losing its races', () => {
   it('decides again after each lost race, and gives up with a ConcurrencyError after 32 rounds rather than looping', async () => {
     let appends = 0;
     const logger = recordingLogger();
-    const d: WiredDelegations = await openDelegations({
-      store: 'memory',
-      clock: new VirtualClock(T0),
+    const d = await ledgerWithStore(
+      'append',
+      () => async () => {
+        appends += 1;
+        throw new ConcurrencyError('d1', 1);
+      },
       logger,
-      env: {},
-      decorateStore: (store: DelegationStore) =>
-        new Proxy(store, {
-          get(target, key) {
-            if (key !== 'append') return Reflect.get(target, key, target);
-            return async () => {
-              appends += 1;
-              throw new ConcurrencyError('d1', 1);
-            };
-          },
-        }),
-    });
-    open.push(d);
+    );
     await d.ledger.create({ delegationId: 'd1', callerId: 'shop', calleeId: 'bot', task: 'work' });
     await expect(d.ledger.setStatus('d1', 'dispatched')).rejects.toBeInstanceOf(ConcurrencyError);
     expect(appends).toBe(32);
@@ -103,23 +113,10 @@ describe('a ledger that keeps losing its races', () => {
 
   it('passes any other store failure to the caller at once', async () => {
     let appends = 0;
-    const d = await openDelegations({
-      store: 'memory',
-      clock: new VirtualClock(T0),
-      logger: silentLogger,
-      env: {},
-      decorateStore: (store: DelegationStore) =>
-        new Proxy(store, {
-          get(target, key) {
-            if (key !== 'append') return Reflect.get(target, key, target);
-            return async () => {
-              appends += 1;
-              throw new Error('disk full');
-            };
-          },
-        }),
+    const d = await ledgerWithStore('append', () => async () => {
+      appends += 1;
+      throw new Error('disk full');
     });
-    open.push(d);
     await d.ledger.create({ delegationId: 'd1', callerId: 'shop', calleeId: 'bot', task: 'work' });
     await expect(d.ledger.setStatus('d1', 'dispatched')).rejects.toThrow('disk full');
     expect(appends).toBe(1);
@@ -162,27 +159,13 @@ describe('replays and batches', () => {
 
   it('decides a beat again when the batch write missed its row (it started meanwhile), and records it then', async () => {
     let misses = 1;
-    const d = await openDelegations({
-      store: 'memory',
-      clock: new VirtualClock(T0),
-      logger: silentLogger,
-      env: {},
-      decorateStore: (store: DelegationStore) =>
-        new Proxy(store, {
-          get(target, key) {
-            const value = Reflect.get(target, key, target);
-            if (key !== 'recordHeartbeats' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-            return async (...args: Parameters<DelegationStore['recordHeartbeats']>) => {
-              if (misses > 0) {
-                misses -= 1;
-                return [];
-              }
-              return target.recordHeartbeats(...args);
-            };
-          },
-        }),
+    const d = await ledgerWithStore('recordHeartbeats', (store) => async (...args: Parameters<DelegationStore['recordHeartbeats']>) => {
+      if (misses > 0) {
+        misses -= 1;
+        return [];
+      }
+      return store.recordHeartbeats(...args);
     });
-    open.push(d);
     await d.ledger.create({ delegationId: 'd1', callerId: 'shop', calleeId: 'bot', task: 'work' });
     await d.ledger.setStatus('d1', 'in_progress');
     const beat = await d.ledger.heartbeat('d1', { progress: 3 });
