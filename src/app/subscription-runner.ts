@@ -64,8 +64,7 @@ export class SubscriptionRunner implements SubscriptionHandle {
   }
 
   caughtUp(): Promise<number> {
-    // A mark is a number: no idle mark (null) never equals it.
-    if (this.idleMark === this.feed.mark()) return Promise.resolve(this.position ?? 0);
+    if (this.idleMark !== null && this.idleMark === this.feed.mark()) return Promise.resolve(this.position ?? 0);
     const caughtUp = new Promise<number>((resolve) => this.caughtUpWaiters.add(resolve));
     return Promise.race([caughtUp, this.done.then(() => this.position ?? 0)]);
   }
